@@ -1,0 +1,445 @@
+"""URI blocklist checks (Spamhaus DBL, SURBL, URIBL): decode every answer code and trust an NXDOMAIN
+only when the list's test point answers as listed through the same resolver in the same scan."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from typing import Any, Final, TypeVar
+
+from checks.context import BlocklistSettings, CheckContext
+from checks.dnsclient import DnsResult, DnsStatus, normalize
+from checks.model import Finding, Severity, ok
+from checks.psl import is_ip_literal, registered_domain
+
+LISTED: Final = "listed"
+CLEAN: Final = "clean"
+NOT_TESTED: Final = "not_tested"
+_Item = TypeVar("_Item", Finding, "ListVerdict")
+
+# Test points used as canaries. Many tools and test suites use them, but none is confirmed on
+# the operators' own pages (dns-checks.md §1.8): a failing canary says "not tested", never "clean".
+UNCONFIRMED_CANARY_TEST_POINTS: Final = {
+    "dbl": "dbltest.com",
+    "surbl": "test.surbl.org",
+    "uribl": "test.uribl.com",
+}
+
+_DBL_LISTINGS: Final = {
+    2: "low-reputation domain (spam)",
+    4: "phishing-related domain",
+    5: "malware-related domain",
+    6: "botnet C&C domain",
+    102: "abused legitimate domain (spam)",
+    103: "abused redirector",
+    104: "abused legitimate domain used in phishing",
+    105: "abused legitimate domain used by malware",
+    106: "abused legitimate domain hosting botnet C&C",
+}
+_SPAMHAUS_ERRORS: Final = {
+    250: "error: DQS key disabled (code value not officially confirmed)",
+    251: "error: DQS key rejected (code value not officially confirmed)",
+    252: "error: typing error in the DNSBL zone name",
+    254: "error: query via a public/open resolver, refused by Spamhaus",
+    255: "error: excessive number of queries from this resolver",
+}
+_SURBL_BITS: Final = (
+    (8, "PH (phishing)"),
+    (16, "MW (malware)"),
+    (64, "ABUSE (spam/abuse)"),
+    (128, "CR (cracked site)"),
+    (4, "DM (disposable email domain)"),
+    (32, "CT (click-tracker domain)"),
+)
+_URIBL_BITS: Final = ((2, "black"), (4, "grey"), (8, "red"))
+_REWRITTEN: Final = "answer outside 127.0.0.0/8: the resolver rewrites answers"
+_REDIRECT_ABUSE: Final = (_DBL_LISTINGS[103], "CT (click-tracker domain)")
+_REDIRECT_ABUSE_DETAIL: Final = (
+    "This is the tracking/redirect domain itself being abused: spammers send links through it to "
+    "hide their destination (a compromised ESP account or API key, or an open redirect)."
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListVerdict:
+    """One list's answer for one host: listed, clean (canary passed) or not tested, and why."""
+
+    list_name: str
+    queried: str
+    status: str
+    answers: tuple[str, ...] = ()
+    meaning: str = ""
+    reason: str = ""
+
+
+def _octets(address: str) -> tuple[int, ...] | None:
+    """The four octets of an IPv4 address, or None when `address` is not one."""
+    try:
+        return tuple(ipaddress.IPv4Address(address.strip()).packed)
+    except ValueError:
+        return None
+
+
+def _is_loopback(address: str) -> bool:
+    """Whether `address` is in 127.0.0.0/8, where every list answer must be."""
+    octets = _octets(address)
+    return octets is not None and octets[0] == 127
+
+
+def _not_loopback(address: str) -> tuple[str, str]:
+    """The not-tested verdict of an answer outside 127/8 (rewritten by the resolver, or garbage)."""
+    return NOT_TESTED, _REWRITTEN if _octets(address) else f"not an IPv4 answer: {address}"
+
+
+def decode_dbl(address: str) -> tuple[str, str]:
+    """(status, meaning) of one Spamhaus DBL answer; errors and unknown codes are never "listed"."""
+    octets = _octets(address)
+    if octets is None or octets[0] != 127:
+        return _not_loopback(address)
+    if octets[1:3] == (255, 255):
+        return NOT_TESTED, _SPAMHAUS_ERRORS.get(octets[3], f"Spamhaus error code {address}")
+    if octets[1:] == (0, 1, 255):
+        return NOT_TESTED, "error: IP address queried against a domain list"
+    if octets[1:3] == (0, 1) and octets[3] in _DBL_LISTINGS:
+        return LISTED, _DBL_LISTINGS[octets[3]]
+    return NOT_TESTED, f"unknown DBL return code {address}"
+
+
+def _decode_bits(address: str, bits: tuple[tuple[int, str], ...], name: str) -> tuple[str, str]:
+    """Decode a last-octet bitmask answer; 127.0.0.1 (bit 1 only) means the query was refused."""
+    octets = _octets(address)
+    if octets is None or octets[0] != 127:
+        return _not_loopback(address)
+    if octets[3] == 1:
+        return NOT_TESTED, f"refused: {name} blocks queries from this resolver"
+    names = [text for bit, text in bits if octets[3] & bit]
+    if not names:
+        return NOT_TESTED, f"unknown {name} return code {address}"
+    return LISTED, ", ".join(names)
+
+
+def decode_surbl(address: str) -> tuple[str, str]:
+    """(status, meaning) of one SURBL multi answer (PH 8, MW 16, ABUSE 64, CR 128, DM 4, CT 32)."""
+    return _decode_bits(address, _SURBL_BITS, "SURBL")
+
+
+def decode_uribl(address: str) -> tuple[str, str]:
+    """(status, meaning) of one URIBL multi answer (black 2, grey 4, red 8)."""
+    return _decode_bits(address, _URIBL_BITS, "URIBL")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _ListSpec:
+    """How to ask one list: its zone, how to read its codes, how to delist, how to reach it."""
+
+    key: str
+    name: str
+    decode: Callable[[str], tuple[str, str]]
+    removal: str
+    resolver_fix: str
+    zone: str = ""
+    shown_zone: str = ""
+
+
+_LOCAL: Final = (
+    "use a local recursive resolver (e.g. unbound on 127.0.0.1) with --blocklist-resolver"
+)
+_DBL: Final = _ListSpec(
+    key="dbl",
+    name="Spamhaus DBL",
+    decode=decode_dbl,
+    removal="Spamhaus DBL removal: look the domain up at https://check.spamhaus.org/ and follow "
+    "its removal request",
+    resolver_fix=f"{_LOCAL}, or a Spamhaus DQS key (free for low volume)",
+)
+_SURBL: Final = _ListSpec(
+    key="surbl",
+    name="SURBL",
+    decode=decode_surbl,
+    removal="SURBL lookup/removal at https://www.surbl.org/surbl-analysis",
+    resolver_fix=f"{_LOCAL}; SURBL refuses public and high-volume resolvers",
+)
+_URIBL: Final = _ListSpec(
+    key="uribl",
+    name="URIBL",
+    decode=decode_uribl,
+    removal="URIBL removal: look the domain up at https://admin.uribl.com/ and request removal",
+    resolver_fix=f"{_LOCAL}; URIBL refuses public resolvers (https://uribl.com/refused.shtml)",
+)
+
+
+def _specs(settings: BlocklistSettings) -> tuple[_ListSpec, ...]:
+    """The three lists with this scan's zones; a DQS key is shown only as ``<key>``."""
+    dbl_zone, surbl_zone, uribl_zone = (
+        normalize(zone)
+        for zone in (settings.effective_dbl_zone, settings.surbl_zone, settings.uribl_zone)
+    )
+    shown_dbl = "<key>.dbl.dq.spamhaus.net" if settings.dqs_key else dbl_zone
+    return (
+        replace(_DBL, zone=dbl_zone, shown_zone=shown_dbl),
+        replace(_SURBL, zone=surbl_zone, shown_zone=surbl_zone),
+        replace(_URIBL, zone=uribl_zone, shown_zone=uribl_zone),
+    )
+
+
+def canary_names(settings: BlocklistSettings) -> dict[str, str]:
+    """List name → full canary query name (it may contain the DQS key: never display it)."""
+    return {
+        spec.name: f"{UNCONFIRMED_CANARY_TEST_POINTS[spec.key]}.{spec.zone}"
+        for spec in _specs(settings)
+    }
+
+
+def _query_label(spec: _ListSpec, host: str) -> str | None:
+    """The name to put before the zone: DBL the full host, SURBL/URIBL the registered domain."""
+    if is_ip_literal(host):
+        address = ipaddress.ip_address(host.strip("[]"))
+        if spec.key == "surbl" and address.version == 4:
+            return ".".join(reversed(str(address).split(".")))
+        return None
+    domain = registered_domain(host)
+    if domain is None:
+        return None
+    return host if spec.key == "dbl" else domain
+
+
+def check_blocklists(
+    host: str, ctx: CheckContext
+) -> tuple[tuple[Finding, ...], tuple[ListVerdict, ...]]:
+    """Ask each URI blocklist about `host` and explain the answers as findings."""
+    settings = ctx.blocklists
+    if not settings.enabled:
+        return (), ()
+    name = normalize(host)
+    outcomes: list[_Outcome] = []
+    for spec in _specs(settings):
+        label = _query_label(spec, name)
+        if label is not None:
+            outcomes.append(_ask(spec, label, _subject(spec, name, label), ctx))
+        elif spec.key != "dbl":
+            outcomes.append(_unregistrable(spec, name))
+    verdicts = tuple(outcome.verdict for outcome in outcomes)
+    return _redact(_findings(outcomes), verdicts, settings.dqs_key)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Outcome:
+    """A verdict with what its finding needs: what was judged, the evidence and the fix."""
+
+    spec: _ListSpec
+    subject: str
+    verdict: ListVerdict
+    evidence: tuple[str, ...] = ()
+    fix: str = ""
+
+
+def _subject(spec: _ListSpec, host: str, label: str) -> str:
+    """What the list judges, in words: the host, its registered domain, or an address."""
+    if is_ip_literal(host):
+        return f"the address {host}"
+    return host if spec.key == "dbl" else f"the registered domain {label}"
+
+
+def _ask(spec: _ListSpec, label: str, subject: str, ctx: CheckContext) -> _Outcome:
+    """Query the list and its canary (the scan's answer cache makes repeated canaries free)."""
+    result = ctx.blocklist_resolver.query(f"{label}.{spec.zone}", "A")
+    canary_point = UNCONFIRMED_CANARY_TEST_POINTS[spec.key]
+    canary = ctx.blocklist_resolver.query(f"{canary_point}.{spec.zone}", "A")
+    return _judge(spec, f"{label}.{spec.shown_zone}", subject, result, canary)
+
+
+def _judge(
+    spec: _ListSpec, queried: str, subject: str, result: DnsResult, canary: DnsResult
+) -> _Outcome:
+    """Turn the list's answer and its canary's answer into an outcome."""
+    status, meaning, reason = _classify(spec, queried, result, canary)
+    evidence = [f"{spec.name} (zone {spec.shown_zone})", result.evidence()]
+    if result.status is DnsStatus.ANSWER:
+        evidence.append(f"decoded: {meaning}")
+    evidence.append(f"test point: {canary.evidence()}")
+    verdict = ListVerdict(
+        list_name=spec.name,
+        queried=queried,
+        status=status,
+        answers=result.records,
+        meaning=meaning,
+        reason=reason,
+    )
+    fix = _listed_fix(spec) if status == LISTED else _resolver_fix(spec, result, canary)
+    return _Outcome(spec=spec, subject=subject, verdict=verdict, evidence=tuple(evidence), fix=fix)
+
+
+def _classify(
+    spec: _ListSpec, queried: str, result: DnsResult, canary: DnsResult
+) -> tuple[str, str, str]:
+    """(status, meaning, reason): a listing code wins; an NXDOMAIN counts only with a canary."""
+    if result.status is DnsStatus.ANSWER:
+        decoded = [spec.decode(address) for address in result.records]
+        listed = [text for verdict, text in decoded if verdict == LISTED]
+        meaning = "; ".join(listed or dict.fromkeys(text for _, text in decoded))
+        reason = f"{queried} answered {', '.join(result.records)}: {meaning}"
+        return (LISTED if listed else NOT_TESTED), meaning, reason
+    if result.status is DnsStatus.NODATA:
+        reason = f"{queried} answered NOERROR without an A record, which no list answers"
+        return NOT_TESTED, "NOERROR without an A record", reason
+    if result.status is DnsStatus.ERROR:
+        return NOT_TESTED, "lookup failed", f"the lookup of {queried} failed: {result.error}"
+    problem = _canary_problem(spec, canary)
+    if problem:
+        reason = f"{queried} answered NXDOMAIN, but {problem}, so that NXDOMAIN proves nothing"
+        return NOT_TESTED, "test point failed", reason
+    reason = f"{queried} answered NXDOMAIN and the list's test point answered as listed"
+    return CLEAN, "not listed", reason
+
+
+def _canary_problem(spec: _ListSpec, canary: DnsResult) -> str:
+    """Why the list's test point did not answer as listed, or "" when it did."""
+    point = UNCONFIRMED_CANARY_TEST_POINTS[spec.key]
+    if canary.status is DnsStatus.ANSWER:
+        decoded = [spec.decode(address) for address in canary.records]
+        if any(verdict == LISTED for verdict, _ in decoded):
+            return ""
+        meanings = "; ".join(dict.fromkeys(text for _, text in decoded))
+        return f"the test point {point} answered {', '.join(canary.records)} ({meanings})"
+    if canary.status is DnsStatus.NXDOMAIN:
+        return (
+            f"the test point {point} answered NXDOMAIN: the resolver is silently blocked "
+            "(Google Public DNS gets NXDOMAIN from Spamhaus) or the list is unreachable"
+        )
+    if canary.status is DnsStatus.NODATA:
+        return f"the test point {point} answered NOERROR without an A record"
+    return f"the test point {point} lookup failed: {canary.error}"
+
+
+def _listed_fix(spec: _ListSpec) -> str:
+    return (
+        "Find and stop the abuse first (a compromised ESP account or API key, an open redirect, "
+        f"a sender misusing the domain), then request delisting: {spec.removal}."
+    )
+
+
+_SPAMHAUS_FIXES: Final = {
+    "127.255.255.254": "The resolver {server} is a public/open resolver that Spamhaus refuses "
+    "(https://www.spamhaus.org/returnc/pub/): {then}.",
+    "127.255.255.255": "Spamhaus refuses {server} for excessive query volume "
+    "(https://www.spamhaus.org/returnc/vol/): {then}.",
+    "127.255.255.250": "Spamhaus rejected the DQS key: check it in your Spamhaus account.",
+    "127.255.255.251": "Spamhaus rejected the DQS key: check it in your Spamhaus account.",
+    "127.255.255.252": "The DBL zone {zone} is misspelled: use dbl.spamhaus.org or a DQS key.",
+}
+
+
+def _resolver_fix(spec: _ListSpec, result: DnsResult, canary: DnsResult) -> str:
+    """The fix for an untested list, most specific first (refusal codes, rewriting, failures)."""
+    seen = set(result.records) | set(canary.records)
+    errored = DnsStatus.ERROR in (result.status, canary.status)
+    server = result.server or canary.server or "the blocklist resolver"
+    then = spec.resolver_fix
+    return _fix_template(spec, seen, errored).format(
+        server=server,
+        then=then,
+        zone=spec.shown_zone,
+        name=spec.name,
+        Then=then[0].upper() + then[1:],
+    )
+
+
+def _fix_template(spec: _ListSpec, seen: set[str], errored: bool) -> str:
+    if spec.key == "dbl":
+        for address, template in _SPAMHAUS_FIXES.items():
+            if address in seen:
+                return template
+    if not all(_is_loopback(address) for address in seen):
+        return "The resolver {server} rewrites answers outside 127.0.0.0/8: {then}."
+    if spec.key != "dbl" and "127.0.0.1" in seen:
+        return "{name} refused queries from {server}: {then}."
+    if errored and spec.shown_zone.startswith("<key>"):
+        return (
+            "Check that {server} answers and that the DQS key's service is on (when it is off, "
+            "Spamhaus refuses and resolvers answer SERVFAIL), then retry."
+        )
+    if errored:
+        return "Check that {server} answers (SERVFAIL or timeout), then retry; otherwise {then}."
+    return "{Then}."
+
+
+def _unregistrable(spec: _ListSpec, host: str) -> _Outcome:
+    """A list that was not asked because `host` has no registered domain it could list."""
+    verdict = ListVerdict(
+        list_name=spec.name,
+        queried="",
+        status=NOT_TESTED,
+        meaning="not a registrable domain",
+        reason=f"{host} is not a registrable domain; {spec.name} lists registered domains only",
+    )
+    fix = f"Check the registered domain your links use instead: {spec.name} cannot list {host}."
+    return _Outcome(spec=spec, subject=host, verdict=verdict, fix=fix)
+
+
+def _problem_finding(outcome: _Outcome) -> Finding:
+    """The FAIL finding of a listing, or the UNKNOWN finding of an untested list."""
+    spec, verdict = outcome.spec, outcome.verdict
+    if verdict.status != LISTED:
+        return Finding(
+            code="blocklist.not_tested",
+            severity=Severity.UNKNOWN,
+            title=f"{spec.name} not tested: {verdict.meaning}",
+            detail=f"{spec.name}: {verdict.reason}. An untested list is not a clean list.",
+            fix=outcome.fix,
+            evidence=outcome.evidence,
+        )
+    detail = (
+        f"{spec.name} lists {outcome.subject} ({verdict.meaning}); every link on it is affected."
+    )
+    if any(text in verdict.meaning for text in _REDIRECT_ABUSE):
+        detail += " " + _REDIRECT_ABUSE_DETAIL
+    return Finding(
+        code="blocklist.listed",
+        severity=Severity.FAIL,
+        title=f"Listed on {spec.name}: {verdict.meaning}",
+        detail=detail,
+        fix=outcome.fix,
+        evidence=outcome.evidence,
+    )
+
+
+def _findings(outcomes: list[_Outcome]) -> tuple[Finding, ...]:
+    """One finding per listed or untested list, and one OK finding naming the lists really clean."""
+    findings = [_problem_finding(item) for item in outcomes if item.verdict.status != CLEAN]
+    clean = [item for item in outcomes if item.verdict.status == CLEAN]
+    if clean:
+        names = ", ".join(item.spec.name for item in clean)
+        detail = (
+            "Each list answered NXDOMAIN and its test point answered as listed through the "
+            "same resolver, so the answers can be trusted."
+        )
+        evidence = tuple(line for item in clean for line in item.evidence)
+        findings.append(ok("blocklist.clean", f"Not listed on {names}", detail, evidence))
+    return tuple(findings)
+
+
+def _redact(
+    findings: tuple[Finding, ...], verdicts: tuple[ListVerdict, ...], secret: str | None
+) -> tuple[tuple[Finding, ...], tuple[ListVerdict, ...]]:
+    """Replace the DQS key with ``<key>`` in every text that leaves this module."""
+    if not secret:
+        return findings, verdicts
+    pattern = re.compile(re.escape(secret), re.IGNORECASE)
+    return (
+        tuple(_scrubbed(finding, pattern) for finding in findings),
+        tuple(_scrubbed(verdict, pattern) for verdict in verdicts),
+    )
+
+
+def _scrubbed(item: _Item, pattern: re.Pattern[str]) -> _Item:
+    """A copy of `item` with `pattern` masked in every text field and text tuple."""
+    changes: dict[str, Any] = {}
+    for field in fields(item):
+        value = getattr(item, field.name)
+        if isinstance(value, str):
+            changes[field.name] = pattern.sub("<key>", value)
+        elif isinstance(value, tuple):
+            changes[field.name] = tuple(pattern.sub("<key>", str(text)) for text in value)
+    return replace(item, **changes)

@@ -1,0 +1,85 @@
+"""Everything a check needs from the outside world, injected so tests and the demo run offline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from checks.dnsclient import AnswerCache, DnsClient
+
+Dialer = Callable[[str, int, float], socket.socket]
+"""Opens a TCP connection to (address, port) within a timeout; the test seam for TLS and HTTP."""
+
+WallClock = Callable[[], dt.datetime]
+
+
+def direct_dialer(address: str, port: int, timeout: float) -> socket.socket:
+    """Connect to the real address (the production dialer)."""
+    return socket.create_connection((address, port), timeout=timeout)
+
+
+def utc_now() -> dt.datetime:
+    """The current time, timezone-aware (the production clock)."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlocklistSettings:
+    """Which URI blocklists to ask and how; zones are overridable for DQS and for tests."""
+
+    enabled: bool = True
+    dqs_key: str | None = None
+    dbl_zone: str = "dbl.spamhaus.org"
+    surbl_zone: str = "multi.surbl.org"
+    uribl_zone: str = "multi.uribl.com"
+
+    @property
+    def effective_dbl_zone(self) -> str:
+        """The DBL zone to query: the DQS zone when a key is set, else the public mirror."""
+        if self.dqs_key:
+            return f"{self.dqs_key}.dbl.dq.spamhaus.net"
+        return self.dbl_zone
+
+    def __repr__(self) -> str:
+        key = "set" if self.dqs_key else "none"
+        return f"BlocklistSettings(enabled={self.enabled}, dqs_key={key})"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckContext:
+    """The injected I/O and settings shared by all checks of one scan."""
+
+    resolver: DnsClient
+    blocklist_resolver: DnsClient
+    authoritative_port: int = 53
+    authoritative_timeout: float = 2.0
+    dialer: Dialer = direct_dialer
+    ca_bundle: str | None = None
+    connect_timeout: float = 5.0
+    expiry_warning_days: int = 21
+    clock: WallClock = utc_now
+    blocklists: BlocklistSettings = field(default_factory=BlocklistSettings)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    check_authoritative: bool = True
+
+    def for_new_scan(self) -> CheckContext:
+        """A copy whose DNS clients share one fresh answer cache, so re-checks see new data."""
+        cache = AnswerCache()
+        return replace(
+            self,
+            resolver=self.resolver.with_cache(cache),
+            blocklist_resolver=self.blocklist_resolver.with_cache(cache),
+            cancelled=threading.Event(),
+        )
+
+    def authoritative_client(self, address: str) -> DnsClient:
+        """A client asking one authoritative server, sharing this scan's cache."""
+        return DnsClient(
+            [(address, self.authoritative_port)],
+            timeout=self.authoritative_timeout,
+            attempts=1,
+            cache=self.resolver.cache,
+        )

@@ -1,0 +1,191 @@
+"""Run every check for many hosts on a bounded pool of threads, streaming one report per host."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+from checks.authoritative import check_authoritative, find_zone
+from checks.blocklists import check_blocklists
+from checks.caa import check_caa
+from checks.context import CheckContext
+from checks.dns import HostDns, evaluate_dns, resolve_host
+from checks.dnsclient import DnsStatus
+from checks.http import check_http
+from checks.model import Expectation, Facts, Finding, HostReport, Severity
+from checks.tls import check_tls
+
+Guesser = Callable[[str, tuple[str, ...]], Expectation]
+"""Builds the expectation for a host from its CNAME chain when the caller has none (ESP guess)."""
+
+TLS_CODES = ("tls.", "http.")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Target:
+    """A host to check, with what it should look like when the caller knows (inventory, --esp)."""
+
+    host: str
+    expectation: Expectation | None = None
+
+
+def _no_guess(_host: str, _chain: tuple[str, ...]) -> Expectation:
+    return Expectation()
+
+
+def check_host(target: Target, ctx: CheckContext, guess: Guesser = _no_guess) -> HostReport:
+    """Every check for one host; never raises for network conditions."""
+    resolved = resolve_host(target.host, ctx)
+    expectation = target.expectation or guess(target.host, resolved.chain)
+    findings: list[Finding] = list(evaluate_dns(resolved, expectation))
+    facts = Facts(cname_chain=resolved.chain, addresses=resolved.addresses)
+    zone = None
+    if ctx.check_authoritative and not ctx.cancelled.is_set():
+        zone = find_zone(resolved, ctx)
+        findings.extend(check_authoritative(resolved, ctx))
+    if resolved.status is not DnsStatus.ERROR and not ctx.cancelled.is_set():
+        caa_findings, relevant = check_caa(resolved, expectation, ctx, zone)
+        findings.extend(caa_findings)
+        facts = dataclasses.replace(
+            facts,
+            caa_owner=relevant.owner,
+            caa_records=tuple(record.text() for record in relevant.records),
+        )
+    if not ctx.cancelled.is_set():
+        web_findings, facts = _web_checks(resolved, expectation, ctx, facts)
+        findings.extend(web_findings)
+    if not ctx.cancelled.is_set():
+        list_findings, verdicts = check_blocklists(target.host, ctx)
+        findings.extend(list_findings)
+        facts = dataclasses.replace(
+            facts,
+            blocklist_answers=tuple(
+                f"{verdict.list_name}: {verdict.status} {verdict.meaning}".strip()
+                for verdict in verdicts
+            ),
+        )
+    return HostReport(
+        host=target.host, expectation=expectation, findings=tuple(findings), facts=facts
+    )
+
+
+def _web_checks(
+    resolved: HostDns, expectation: Expectation, ctx: CheckContext, facts: Facts
+) -> tuple[list[Finding], Facts]:
+    """TLS on every address, then one HTTPS request on the first address that speaks TLS."""
+    if not resolved.addresses:
+        return [], facts
+    tls_findings, probes = check_tls(resolved.host, resolved.addresses, ctx)
+    findings = list(tls_findings)
+    with_cert = [probe for probe in probes if probe.certificate is not None]
+    if with_cert:
+        cert = with_cert[0].certificate
+        assert cert is not None
+        days = (cert.not_after - ctx.clock()).days
+        facts = dataclasses.replace(
+            facts,
+            tls_issuer=cert.issuer,
+            tls_sans=cert.sans,
+            tls_not_after=cert.not_after.isoformat(),
+            tls_days_left=days,
+        )
+        http_findings, probe = check_http(resolved.host, with_cert[0].address, ctx)
+        findings.extend(http_findings)
+        facts = dataclasses.replace(facts, http_status=probe.status)
+    if not expectation.https_expected:
+        findings = [_soften(finding, expectation) for finding in findings]
+    return findings, facts
+
+
+def _soften(finding: Finding, expectation: Expectation) -> Finding:
+    """HTTPS problems are informational for ESPs that do not offer HTTPS on custom domains."""
+    if finding.severity not in (Severity.FAIL, Severity.WARN):
+        return finding
+    note = expectation.https_note or "HTTPS is not expected for this ESP."
+    return dataclasses.replace(finding, severity=Severity.INFO, detail=f"{finding.detail} ({note})")
+
+
+class Scan:
+    """A cancellable fleet scan: `run()` yields reports as hosts finish, at most `concurrency` at once."""
+
+    def __init__(
+        self,
+        targets: Sequence[Target],
+        ctx: CheckContext,
+        *,
+        concurrency: int = 32,
+        guess: Guesser = _no_guess,
+    ) -> None:
+        self.targets = tuple(targets)
+        self.ctx = ctx.for_new_scan()
+        self.concurrency = max(1, concurrency)
+        self.guess = guess
+        self._hosts: dict[Future[HostReport], str] = {}
+
+    def cancel(self) -> None:
+        """Stop starting new hosts; hosts in flight stop at their next step."""
+        self.ctx.cancelled.set()
+
+    def run(self) -> Iterator[HostReport]:
+        """Yield one report per host in completion order, keeping at most `concurrency` in flight."""
+        pending_targets = iter(self.targets)
+        with ThreadPoolExecutor(
+            max_workers=self.concurrency, thread_name_prefix="trackdeck-scan"
+        ) as pool:
+            running: set[Future[HostReport]] = set()
+            self._fill(pool, running, pending_targets)
+            while running:
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                if not self.ctx.cancelled.is_set():
+                    self._fill(pool, running, pending_targets)
+                for future in done:
+                    yield self._report(future)
+
+    def _report(self, future: Future[HostReport]) -> HostReport:
+        """The host's report; a bug in one host's checks must not end the fleet scan, so it becomes
+        an `unknown` finding naming the error (the one place the engine catches everything)."""
+        try:
+            return future.result()
+        except Exception as error:  # noqa: BLE001 - see docstring
+            host = self._hosts[future]
+            return HostReport(
+                host=host,
+                expectation=Expectation(),
+                facts=Facts(),
+                findings=(
+                    Finding(
+                        code="check.crashed",
+                        severity=Severity.UNKNOWN,
+                        title="internal error while checking this host",
+                        detail=f"{type(error).__name__}: {error}",
+                        fix="Report this as a trackdeck bug with `trackdeck check HOST --json` output.",
+                    ),
+                ),
+            )
+
+    def _fill(
+        self, pool: ThreadPoolExecutor, running: set[Future[HostReport]], pending: Iterator[Target]
+    ) -> None:
+        while len(running) < self.concurrency * 2:
+            target = next(pending, None)
+            if target is None:
+                return
+            future = pool.submit(check_host, target, self.ctx, self.guess)
+            self._hosts[future] = target.host
+            running.add(future)
+
+
+def scan(
+    targets: Iterable[Target],
+    ctx: CheckContext,
+    *,
+    concurrency: int = 32,
+    guess: Guesser = _no_guess,
+) -> list[HostReport]:
+    """Scan every target and return the reports in the targets' order."""
+    target_list = list(targets)
+    order = {target.host: index for index, target in enumerate(target_list)}
+    reports = list(Scan(target_list, ctx, concurrency=concurrency, guess=guess).run())
+    return sorted(reports, key=lambda report: order.get(report.host, 0))

@@ -1,0 +1,47 @@
+"""The `trackdeck` command line: parse, dispatch to a command module, map errors to exit codes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from tui.commands import Parser, check, demo
+from tui.output import EXIT_USAGE
+
+START_HINT = """\
+trackdeck: no inventory yet. Ways to start:
+  trackdeck demo                  open the dashboard on a bundled demo fleet (no network needed)
+  trackdeck check links.brand.com check hosts right away, no inventory or credentials
+"""
+
+
+def build_parser() -> Parser:
+    """The full command-line grammar."""
+    parser = Parser(
+        prog="trackdeck",
+        description="Find what is wrong with email click-tracking domains, and how to fix it.",
+    )
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=Parser)
+    check.add_parser(subparsers)
+    demo.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run = getattr(args, "run", None)
+    if run is None:
+        sys.stderr.write(START_HINT)
+        return EXIT_USAGE
+    try:
+        status: int = run(args)
+    except KeyboardInterrupt:
+        sys.stderr.write("trackdeck: interrupted\n")
+        return 130
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""`trackdeck check HOST…`: every outside check for hosts given on the command line, no inventory."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from functools import partial
+
+from rich.console import Console
+
+from checks.engine import Target, scan
+from checks.model import HostReport
+from checks.names import normalize_host
+from esp_clients.facts import ESPS, all_facts
+from tui.commands import Subcommands
+from tui.expectations import guess_expectation
+from tui.netconfig import ConfigError, NetworkOptions, build_context
+from tui.output import EXIT_USAGE, exit_status, write_json, write_table
+
+
+def add_network_options(parser: argparse.ArgumentParser) -> None:
+    """The network options shared by check and scan."""
+    parser.add_argument(
+        "--resolver",
+        action="append",
+        default=[],
+        metavar="IP[:PORT]",
+        help="recursive resolver to use (repeatable; default: the system's)",
+    )
+    parser.add_argument(
+        "--blocklist-resolver",
+        action="append",
+        default=[],
+        metavar="IP[:PORT]",
+        help="resolver for URI blocklist queries (public resolvers are refused)",
+    )
+    parser.add_argument("--ca-bundle", metavar="FILE", help="trust only these CAs for TLS checks")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=2.0,
+        metavar="S",
+        help="DNS and connect timeout in seconds (default 2)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=32,
+        metavar="N",
+        help="hosts checked at once (default 32)",
+    )
+    parser.add_argument("--no-blocklists", action="store_true", help="skip URI blocklist queries")
+    parser.add_argument("--json", action="store_true", help="print the versioned JSON document")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show each finding's evidence")
+
+
+def add_parser(subparsers: Subcommands) -> None:
+    """Register `check`."""
+    names = sorted({facts.name for facts in all_facts()})
+    parser = subparsers.add_parser(
+        "check",
+        help="check hosts with no inventory (ESP guessed from the CNAME chain)",
+        description="Check tracking hosts from outside: DNS, CAA, TLS, HTTP, URI blocklists. "
+        "Exit status: 0 ok, 1 warnings, 2 failures, 3 unknowns only, 64 usage error.",
+    )
+    parser.add_argument("hosts", nargs="+", metavar="HOST")
+    parser.add_argument(
+        "--esp",
+        choices=names,
+        metavar="NAME",
+        help=f"the ESP the hosts should point at ({', '.join(ESPS)}; "
+        "variants like mailgun-eu, sparkpost-eu)",
+    )
+    add_network_options(parser)
+    parser.set_defaults(run=run)
+
+
+def options_from_args(args: argparse.Namespace) -> NetworkOptions:
+    """NetworkOptions from parsed command-line flags."""
+    return NetworkOptions(
+        resolvers=tuple(args.resolver),
+        blocklist_resolvers=tuple(args.blocklist_resolver),
+        ca_bundle=args.ca_bundle,
+        timeout=args.timeout,
+        concurrency=args.concurrency,
+        blocklists=not args.no_blocklists,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the hosts and print the table or JSON; the exit status sums up the worst finding."""
+    try:
+        hosts = list(dict.fromkeys(normalize_host(host) for host in args.hosts))
+        options = options_from_args(args)
+        ctx = build_context(options)
+    except (ValueError, ConfigError) as error:
+        print(f"trackdeck check: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    guess = partial(guess_expectation, esp=args.esp)
+    reports = scan(
+        [Target(host=host) for host in hosts], ctx, concurrency=options.concurrency, guess=guess
+    )
+    print_reports(reports, as_json=args.json, verbose=args.verbose)
+    return exit_status(reports)
+
+
+def print_reports(reports: list[HostReport], *, as_json: bool, verbose: bool) -> None:
+    """Write reports to stdout in the chosen format."""
+    if as_json:
+        write_json(reports, sys.stdout)
+    else:
+        write_table(reports, Console(), verbose=verbose)

@@ -1,0 +1,78 @@
+"""Build the checks' `CheckContext` from command-line options (and, later, inventory settings)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from checks.context import BlocklistSettings, CheckContext, Dialer, direct_dialer
+from checks.dnsclient import DnsClient, Server, parse_server, system_nameservers
+
+DQS_ENV = "TRACKDECK_SECRET_SPAMHAUS_DQS"
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used, with a message fit for the user."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkOptions:
+    """Every network setting, from the command line or the inventory's [settings]."""
+
+    resolvers: tuple[str, ...] = ()
+    blocklist_resolvers: tuple[str, ...] = ()
+    ca_bundle: str | None = None
+    timeout: float = 2.0
+    concurrency: int = 32
+    blocklists: bool = True
+    expiry_warning_days: int = 21
+    dqs_key: str | None = field(default=None, repr=False)
+    authoritative_port: int = 53
+
+
+def parse_servers(texts: Sequence[str], what: str) -> tuple[Server, ...]:
+    """Parse resolver addresses, naming the option in the error."""
+    try:
+        return tuple(parse_server(text) for text in texts)
+    except ValueError as error:
+        raise ConfigError(f"{what}: {error}") from None
+
+
+def build_context(options: NetworkOptions, *, dialer: Dialer = direct_dialer) -> CheckContext:
+    """The CheckContext for these options; ConfigError for unusable values."""
+    if options.timeout <= 0:
+        raise ConfigError("--timeout must be a positive number of seconds")
+    if options.concurrency < 1:
+        raise ConfigError("--concurrency must be at least 1")
+    if options.ca_bundle is not None and not _readable(options.ca_bundle):
+        raise ConfigError(f"--ca-bundle {options.ca_bundle}: cannot read that file")
+    servers = parse_servers(options.resolvers, "--resolver") or system_nameservers()
+    if not servers:
+        raise ConfigError("no resolver: /etc/resolv.conf has none; give --resolver IP")
+    list_servers = parse_servers(options.blocklist_resolvers, "--blocklist-resolver") or servers
+    dqs_key = options.dqs_key or os.environ.get(DQS_ENV) or None
+    return CheckContext(
+        resolver=DnsClient(servers, timeout=options.timeout),
+        blocklist_resolver=DnsClient(list_servers, timeout=options.timeout),
+        authoritative_port=options.authoritative_port,
+        authoritative_timeout=options.timeout,
+        dialer=dialer,
+        ca_bundle=options.ca_bundle,
+        connect_timeout=max(options.timeout * 2, 3.0),
+        expiry_warning_days=options.expiry_warning_days,
+        blocklists=BlocklistSettings(enabled=options.blocklists, dqs_key=dqs_key),
+    )
+
+
+def _readable(path: str) -> bool:
+    candidate = Path(path)
+    if not candidate.is_file():
+        return False
+    try:
+        with candidate.open("rb") as handle:
+            handle.read(1)
+    except OSError:
+        return False
+    return True
