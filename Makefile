@@ -2,6 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PRISM := node_modules/.bin/prism
 
 .PHONY: demo test lint typecheck pytest fmt clean
 
@@ -10,6 +11,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+$(PRISM): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(PRISM)
 
 demo: $(STAMP)
 	$(VENV)/bin/trackdeck demo
@@ -23,7 +28,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(PRISM)
 	$(PY) -m pytest -q
 
 fmt: $(STAMP)
@@ -31,4 +36,4 @@ fmt: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules .mypy_cache .pytest_cache .ruff_cache

@@ -55,7 +55,9 @@ def test_cname_mismatch_names_both_targets(ctx: CheckContext) -> None:
 
 
 def test_esp_region_variant_is_enforced(ctx: CheckContext) -> None:
-    finding = only(dns_findings("links-mg.brand.example", ctx, esp="mailgun-eu"), "dns.cname_mismatch")
+    finding = only(
+        dns_findings("links-mg.brand.example", ctx, esp="mailgun-eu"), "dns.cname_mismatch"
+    )
     assert "eu.mailgun.org" in finding.fix
 
 

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Sequence
 
 from tui.commands import Parser, check, demo
+from tui.netconfig import REAL_NETWORK, Environment
 from tui.output import EXIT_USAGE
 
 START_HINT = """\
@@ -27,10 +28,14 @@ def build_parser() -> Parser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script."""
+def main(argv: Sequence[str] | None = None, environment: Environment = REAL_NETWORK) -> int:
+    """Entry point of the console script; tests and the demo pass a simulated `environment`."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_request:
+        return exit_request.code if isinstance(exit_request.code, int) else EXIT_USAGE
+    args.environment = environment
     run = getattr(args, "run", None)
     if run is None:
         sys.stderr.write(START_HINT)

@@ -29,7 +29,18 @@ class NetworkOptions:
     blocklists: bool = True
     expiry_warning_days: int = 21
     dqs_key: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Environment:
+    """How trackdeck reaches the outside world: the real network, or a simulated loopback world
+    (the demo and the tests redirect TLS connections and authoritative DNS questions to loopback)."""
+
+    dialer: Dialer = direct_dialer
     authoritative_port: int = 53
+
+
+REAL_NETWORK = Environment()
 
 
 def parse_servers(texts: Sequence[str], what: str) -> tuple[Server, ...]:
@@ -40,7 +51,7 @@ def parse_servers(texts: Sequence[str], what: str) -> tuple[Server, ...]:
         raise ConfigError(f"{what}: {error}") from None
 
 
-def build_context(options: NetworkOptions, *, dialer: Dialer = direct_dialer) -> CheckContext:
+def build_context(options: NetworkOptions, environment: Environment = REAL_NETWORK) -> CheckContext:
     """The CheckContext for these options; ConfigError for unusable values."""
     if options.timeout <= 0:
         raise ConfigError("--timeout must be a positive number of seconds")
@@ -56,9 +67,9 @@ def build_context(options: NetworkOptions, *, dialer: Dialer = direct_dialer) ->
     return CheckContext(
         resolver=DnsClient(servers, timeout=options.timeout),
         blocklist_resolver=DnsClient(list_servers, timeout=options.timeout),
-        authoritative_port=options.authoritative_port,
+        authoritative_port=environment.authoritative_port,
         authoritative_timeout=options.timeout,
-        dialer=dialer,
+        dialer=environment.dialer,
         ca_bundle=options.ca_bundle,
         connect_timeout=max(options.timeout * 2, 3.0),
         expiry_warning_days=options.expiry_warning_days,

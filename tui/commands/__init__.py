@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 EXIT_USAGE = 64
 
@@ -17,5 +17,6 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-Subcommands = argparse._SubParsersAction[Parser]
-"""What `add_parser` receives: the subcommand registry of the `trackdeck` parser."""
+if TYPE_CHECKING:
+    Subcommands = argparse._SubParsersAction[Parser]
+    """What `add_parser` receives: the subcommand registry of the `trackdeck` parser."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from functools import partial
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -12,10 +13,12 @@ from checks.engine import Target, scan
 from checks.model import HostReport
 from checks.names import normalize_host
 from esp_clients.facts import ESPS, all_facts
-from tui.commands import Subcommands
 from tui.expectations import guess_expectation
 from tui.netconfig import ConfigError, NetworkOptions, build_context
 from tui.output import EXIT_USAGE, exit_status, write_json, write_table
+
+if TYPE_CHECKING:
+    from tui.commands import Subcommands
 
 
 def add_network_options(parser: argparse.ArgumentParser) -> None:
@@ -92,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         hosts = list(dict.fromkeys(normalize_host(host) for host in args.hosts))
         options = options_from_args(args)
-        ctx = build_context(options)
+        ctx = build_context(options, args.environment)
     except (ValueError, ConfigError) as error:
         print(f"trackdeck check: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from tui.commands import Subcommands
 from tui.output import exit_status, write_json, write_table
+
+if TYPE_CHECKING:
+    from tui.commands import Subcommands
 
 
 def add_parser(subparsers: Subcommands) -> None:
