@@ -17,8 +17,8 @@ from checks.http import check_http
 from checks.model import Expectation, Facts, Finding, HostReport, Severity
 from checks.tls import check_tls
 
-Guesser = Callable[[str, tuple[str, ...]], Expectation]
-"""Builds the expectation for a host from its CNAME chain when the caller has none (ESP guess)."""
+Guesser = Callable[["Target", tuple[str, ...]], Expectation]
+"""Builds a target's expectation from its CNAME chain when the caller has none (ESP guess)."""
 
 TLS_CODES = ("tls.", "http.")
 
@@ -29,16 +29,22 @@ class Target:
 
     host: str
     expectation: Expectation | None = None
+    key: str = ""
+
+    @property
+    def report_key(self) -> str:
+        """The key its report carries: `key` when given (one host under two accounts), else the host."""
+        return self.key or self.host
 
 
-def _no_guess(_host: str, _chain: tuple[str, ...]) -> Expectation:
+def _no_guess(_target: Target, _chain: tuple[str, ...]) -> Expectation:
     return Expectation()
 
 
 def check_host(target: Target, ctx: CheckContext, guess: Guesser = _no_guess) -> HostReport:
     """Every check for one host; never raises for network conditions."""
     resolved = resolve_host(target.host, ctx)
-    expectation = target.expectation or guess(target.host, resolved.chain)
+    expectation = target.expectation or guess(target, resolved.chain)
     findings: list[Finding] = list(evaluate_dns(resolved, expectation))
     facts = Facts(cname_chain=resolved.chain, addresses=resolved.addresses)
     zone = None
@@ -67,7 +73,11 @@ def check_host(target: Target, ctx: CheckContext, guess: Guesser = _no_guess) ->
             ),
         )
     return HostReport(
-        host=target.host, expectation=expectation, findings=tuple(findings), facts=facts
+        host=target.host,
+        key=target.report_key,
+        expectation=expectation,
+        findings=tuple(findings),
+        facts=facts,
     )
 
 
@@ -122,11 +132,16 @@ class Scan:
         self.ctx = ctx.for_new_scan()
         self.concurrency = max(1, concurrency)
         self.guess = guess
-        self._hosts: dict[Future[HostReport], str] = {}
+        self._targets: dict[Future[HostReport], Target] = {}
 
     def cancel(self) -> None:
         """Stop starting new hosts; hosts in flight stop at their next step."""
         self.ctx.cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether `cancel()` was called."""
+        return self.ctx.cancelled.is_set()
 
     def run(self) -> Iterator[HostReport]:
         """Yield one report per host in completion order, keeping at most `concurrency` in flight."""
@@ -138,7 +153,7 @@ class Scan:
             self._fill(pool, running, pending_targets)
             while running:
                 done, running = wait(running, return_when=FIRST_COMPLETED)
-                if not self.ctx.cancelled.is_set():
+                if not self.cancelled:
                     self._fill(pool, running, pending_targets)
                 for future in done:
                     yield self._report(future)
@@ -146,24 +161,11 @@ class Scan:
     def _report(self, future: Future[HostReport]) -> HostReport:
         """The host's report; a bug in one host's checks must not end the fleet scan, so it becomes
         an `unknown` finding naming the error (the one place the engine catches everything)."""
+        target = self._targets.pop(future)
         try:
             return future.result()
         except Exception as error:  # noqa: BLE001 - see docstring
-            host = self._hosts[future]
-            return HostReport(
-                host=host,
-                expectation=Expectation(),
-                facts=Facts(),
-                findings=(
-                    Finding(
-                        code="check.crashed",
-                        severity=Severity.UNKNOWN,
-                        title="internal error while checking this host",
-                        detail=f"{type(error).__name__}: {error}",
-                        fix="Report this as a trackdeck bug with `trackdeck check HOST --json` output.",
-                    ),
-                ),
-            )
+            return crashed_report(target, error)
 
     def _fill(
         self, pool: ThreadPoolExecutor, running: set[Future[HostReport]], pending: Iterator[Target]
@@ -173,8 +175,26 @@ class Scan:
             if target is None:
                 return
             future = pool.submit(check_host, target, self.ctx, self.guess)
-            self._hosts[future] = target.host
+            self._targets[future] = target
             running.add(future)
+
+
+def crashed_report(target: Target, error: BaseException) -> HostReport:
+    """The report of a host whose checks raised: unknown, naming the error."""
+    finding = Finding(
+        code="check.crashed",
+        severity=Severity.UNKNOWN,
+        title="internal error while checking this host",
+        detail=f"{type(error).__name__}: {error}",
+        fix="Report this as a trackdeck bug with the output of `trackdeck check HOST --json`.",
+    )
+    return HostReport(
+        host=target.host,
+        key=target.report_key,
+        expectation=target.expectation or Expectation(),
+        facts=Facts(),
+        findings=(finding,),
+    )
 
 
 def scan(
@@ -186,6 +206,6 @@ def scan(
 ) -> list[HostReport]:
     """Scan every target and return the reports in the targets' order."""
     target_list = list(targets)
-    order = {target.host: index for index, target in enumerate(target_list)}
+    order = {target.report_key: index for index, target in enumerate(target_list)}
     reports = list(Scan(target_list, ctx, concurrency=concurrency, guess=guess).run())
-    return sorted(reports, key=lambda report: order.get(report.host, 0))
+    return sorted(reports, key=lambda report: order.get(report.key, 0))

@@ -130,6 +130,7 @@ class HostReport:
     expectation: Expectation
     findings: tuple[Finding, ...]
     facts: Facts
+    key: str = ""
 
     @property
     def health(self) -> Severity:

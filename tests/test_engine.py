@@ -9,7 +9,7 @@ from checks.context import CheckContext
 from checks.engine import Scan, Target, check_host, scan
 from checks.model import Expectation, Severity
 from tests.worlds import DnsWorld
-from tui.expectations import guess_expectation
+from tui.expectations import guess_expectation, guess_for_target
 from tui.sim.dns_server import Rule
 
 FLEET = (
@@ -32,7 +32,7 @@ def test_reports_stream_as_hosts_finish(world: DnsWorld, ctx: CheckContext) -> N
 
 
 def test_scan_returns_reports_in_target_order(ctx: CheckContext) -> None:
-    reports = scan([Target(host=host) for host in FLEET], ctx, guess=guess_expectation)
+    reports = scan([Target(host=host) for host in FLEET], ctx, guess=guess_for_target)
     assert [report.host for report in reports] == list(FLEET)
     assert reports[0].expectation.esp == "mailgun"
 
@@ -42,7 +42,7 @@ def test_concurrency_is_bounded(ctx: CheckContext) -> None:
     in_flight = 0
     peak = 0
 
-    def slow_guess(host: str, chain: tuple[str, ...]) -> Expectation:
+    def slow_guess(target: Target, chain: tuple[str, ...]) -> Expectation:
         nonlocal in_flight, peak
         with lock:
             in_flight += 1
@@ -84,8 +84,8 @@ def test_each_question_is_asked_once_across_the_fleet(world: DnsWorld, ctx: Chec
 
 
 def test_a_crash_in_one_host_does_not_end_the_scan(ctx: CheckContext) -> None:
-    def fragile_guess(host: str, chain: tuple[str, ...]) -> Expectation:
-        if host == "wrong.brand.example":
+    def fragile_guess(target: Target, chain: tuple[str, ...]) -> Expectation:
+        if target.host == "wrong.brand.example":
             raise RuntimeError("boom")
         return Expectation()
 

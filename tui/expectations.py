@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from checks.engine import Target
 from checks.model import Expectation, ProxyPolicy
 from esp_clients.facts import EspFacts, facts_for, guess_from_chain
 
@@ -29,6 +30,11 @@ def expectation_from_facts(facts: EspFacts, expect_target: str | None = None) ->
         https_note=facts.https_note,
         target_source=source,
     )
+
+
+def guess_for_target(target: Target, chain: tuple[str, ...], esp: str | None = None) -> Expectation:
+    """`guess_expectation` in the engine's Guesser shape."""
+    return guess_expectation(target.host, chain, esp)
 
 
 def guess_expectation(host: str, chain: tuple[str, ...], esp: str | None = None) -> Expectation:

@@ -13,7 +13,7 @@ from checks.engine import Target, scan
 from checks.model import HostReport
 from checks.names import normalize_host
 from esp_clients.facts import ESPS, all_facts
-from tui.expectations import guess_expectation
+from tui.expectations import guess_for_target
 from tui.netconfig import ConfigError, NetworkOptions, build_context
 from tui.output import EXIT_USAGE, exit_status, write_json, write_table
 
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, ConfigError) as error:
         print(f"trackdeck check: {error}", file=sys.stderr)
         return EXIT_USAGE
-    guess = partial(guess_expectation, esp=args.esp)
+    guess = partial(guess_for_target, esp=args.esp)
     reports = scan(
         [Target(host=host) for host in hosts], ctx, concurrency=options.concurrency, guess=guess
     )
