@@ -1,0 +1,193 @@
+"""Mandrill (Mailchimp Transactional) custom tracking domains through the URLs API.
+
+Every call is a POST whose JSON body carries the API key, so bodies are never logged and the key is
+redacted from every error. Mandrill reports no HTTPS or certificate state for tracking domains.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+
+import httpx
+
+from esp_clients.base import (
+    UNKNOWN_CERTIFICATE,
+    AccountRef,
+    Capability,
+    CertificateState,
+    EspAuthError,
+    EspError,
+    EspNotFound,
+    EspRejected,
+    EspSecret,
+    HttpApi,
+    ShapeError,
+    TrackingDomain,
+    Unsupported,
+    api_key,
+    as_list,
+    as_mapping,
+    normalize_host,
+    opt_bool,
+    opt_str,
+    sanitize,
+    unsupported_error,
+)
+
+BASE = "https://mandrillapp.com/api/1.4"
+TARGET = "mandrillapp.com"
+_NO_HTTPS = (
+    "Mandrill's API has no HTTPS setting or certificate information for tracking domains; "
+    "whether tracked links use https is decided by Mandrill, not through the API"
+)
+_ERROR_CLASSES: dict[str, type[EspError]] = {
+    "Invalid_Key": EspAuthError,
+    "Unknown_TrackingDomain": EspNotFound,
+    "ValidationError": EspRejected,
+    "MC_Exception_InvalidTrackingDomain": EspRejected,
+    "Invalid_Verified_TrackingDomain": EspRejected,
+}
+
+
+def error_kind(status: int, body: object) -> type[EspError] | None:
+    """Mandrill names its errors (often on HTTP 500): map the names that are not worth a retry."""
+    if isinstance(body, Mapping) and body.get("status") == "error":
+        return _ERROR_CLASSES.get(str(body.get("name")))
+    return None
+
+
+def error_message(body: object) -> str | None:
+    """`Name: message` from Mandrill's error body."""
+    if not isinstance(body, Mapping):
+        return None
+    name, message = body.get("name"), body.get("message")
+    parts = [str(part) for part in (name, message) if isinstance(part, str) and part]
+    return ": ".join(parts) or None
+
+
+def parse_tracking_domain(item: object, account: str) -> TrackingDomain:
+    """One entry of /urls/tracking-domains (schema TrackingDomain) as a TrackingDomain."""
+    entry = as_mapping(item, "a tracking domain")
+    domain = opt_str(entry, "domain")
+    if not domain:
+        raise ShapeError("a tracking domain has no name")
+    raw_cname = entry.get("cname")
+    cname = as_mapping({} if raw_cname is None else raw_cname, "cname")
+    host = normalize_host(domain)
+    return TrackingDomain(
+        host=host,
+        esp="mandrill",
+        account=account,
+        esp_id=domain,
+        verified=opt_bool(entry, "valid_tracking"),
+        cname_valid=opt_bool(cname, "valid"),
+        expected_target=TARGET,
+        https=None,
+        certificate=UNKNOWN_CERTIFICATE,
+        problems=_problems(host, opt_str(cname, "error")),
+        details=_details(entry, cname),
+    )
+
+
+def _problems(host: str, error: str | None) -> tuple[str, ...]:
+    """Mandrill's cname.error, which starts after the (omitted) domain name."""
+    text = sanitize(error or "")
+    if not text:
+        return ()
+    return (f"{host} {text}" if text[0].islower() else text,)
+
+
+def _details(
+    entry: Mapping[str, object], cname: Mapping[str, object]
+) -> tuple[tuple[str, str], ...]:
+    facts = [(key, opt_str(entry, key)) for key in ("created_at", "last_tested_at")]
+    facts.append(("valid_after", opt_str(cname, "valid_after")))
+    return tuple((key, value) for key, value in facts if value)
+
+
+class MandrillClient:
+    """The custom tracking domains of one Mandrill account."""
+
+    capabilities = frozenset({Capability.LIST, Capability.VERIFY})
+
+    def __init__(
+        self,
+        account: AccountRef,
+        key: str,
+        *,
+        http_client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.account = account
+        self.label = "Mandrill"
+        self._key = key
+        self._api = HttpApi(
+            account=account,
+            label=self.label,
+            base_url=account.api_base or BASE,
+            headers={"Accept": "application/json"},
+            client=http_client,
+            sleep=sleep,
+            clock=clock,
+            secrets=(key,),
+            error_message=error_message,
+            error_kind=error_kind,
+        )
+
+    def __repr__(self) -> str:
+        return f"MandrillClient(account={self.account.name!r})"
+
+    def explain(self, capability: Capability) -> Unsupported | None:
+        """Why Mandrill's API cannot do `capability`, or None when it can."""
+        if capability in self.capabilities:
+            return None
+        return Unsupported(capability=capability, reason=_NO_HTTPS)
+
+    def list_tracking_domains(self) -> tuple[TrackingDomain, ...]:
+        """Every tracking domain, from one POST /urls/tracking-domains."""
+        body = self._call("/urls/tracking-domains", {})
+        items = self._api.convert(lambda value: as_list(value, "the tracking domain list"), body)
+        return tuple(self._parse(item) for item in items)
+
+    def verify(self, domain: TrackingDomain) -> TrackingDomain:
+        """Ask Mandrill to re-check the domain's CNAME and return its new view."""
+        return self._parse(self._call("/urls/check-tracking-domain", {"domain": domain.esp_id}))
+
+    def request_certificate(self, domain: TrackingDomain) -> CertificateState:
+        """Unsupported: Mandrill's API has no certificate calls."""
+        raise unsupported_error(self, Capability.CERTIFICATE)
+
+    def certificate_status(self, domain: TrackingDomain) -> CertificateState:
+        """Unsupported: Mandrill's API reports no certificate state."""
+        raise unsupported_error(self, Capability.CERTIFICATE)
+
+    def set_https(self, domain: TrackingDomain, enabled: bool) -> TrackingDomain:
+        """Unsupported: Mandrill's API has no HTTPS setting."""
+        capability = Capability.HTTPS_ENABLE if enabled else Capability.HTTPS_DISABLE
+        raise unsupported_error(self, capability)
+
+    def close(self) -> None:
+        """Release the HTTP client."""
+        self._api.close()
+
+    def _call(self, path: str, fields: Mapping[str, str]) -> object:
+        return self._api.request_json("POST", path, json={"key": self._key, **fields})
+
+    def _parse(self, item: object) -> TrackingDomain:
+        return self._api.convert(
+            lambda value: parse_tracking_domain(value, self.account.name), item
+        )
+
+
+def create(
+    account: AccountRef,
+    secret: EspSecret,
+    *,
+    http_client: httpx.Client | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> MandrillClient:
+    """The registry's factory for Mandrill accounts."""
+    key = api_key(secret, account, "Mandrill")
+    return MandrillClient(account, key, http_client=http_client, sleep=sleep)
