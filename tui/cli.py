@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from tui.commands import Parser, check, demo
+from tui.commands import Parser, check, demo, scan
 from tui.netconfig import REAL_NETWORK, Environment
 from tui.output import EXIT_USAGE
 
@@ -24,6 +24,7 @@ def build_parser() -> Parser:
     )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=Parser)
     check.add_parser(subparsers)
+    scan.add_parser(subparsers)
     demo.add_parser(subparsers)
     return parser
 

@@ -59,7 +59,9 @@ def write_json(
     extras = extras or {}
     document = {
         "version": JSON_VERSION,
-        "domains": [report_json(report, extras.get(report.host)) for report in reports],
+        "domains": [
+            report_json(report, extras.get(report.key or report.host)) for report in reports
+        ],
     }
     json.dump(document, stream, indent=2, ensure_ascii=False)
     stream.write("\n")
@@ -70,10 +72,22 @@ def health_text(severity: Severity) -> Text:
     return Text(f"{SYMBOLS[severity]} {severity.value}", style=SEVERITY_STYLE[severity])
 
 
-def write_table(reports: Sequence[HostReport], console: Console, *, verbose: bool = False) -> None:
-    """The compact table, then each host's problems with their fixes."""
+def write_table(
+    reports: Sequence[HostReport],
+    console: Console,
+    *,
+    verbose: bool = False,
+    origins: Mapping[str, tuple[str, str]] | None = None,
+) -> None:
+    """The compact table, then each host's problems with their fixes; `origins` maps a report's
+    key to its (brand, account) for fleet scans, which adds those columns and the ESP view."""
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    for column in ("host", "ESP", "health", "DNS", "CAA", "TLS", "lists"):
+    columns = ["host", "ESP", "health", "DNS", "CAA", "TLS", "lists"]
+    concerns = ["dns", "caa", "tls", "lists"]
+    if origins is not None:
+        columns = ["brand", "account", *columns[:-1], "ESP view", "lists"]
+        concerns = ["dns", "caa", "tls", "esp", "lists"]
+    for column in columns:
         table.add_column(column, no_wrap=column in ("host", "health"))
     for report in reports:
         cells = summarize(report)
@@ -82,7 +96,10 @@ def write_table(reports: Sequence[HostReport], console: Console, *, verbose: boo
             Text(report.expectation.esp_label or "?"),
             health_text(report.health),
         ]
-        for concern in ("dns", "caa", "tls", "lists"):
+        if origins is not None:
+            brand, account = origins.get(report.key, ("", ""))
+            row = [Text(brand), Text(account), *row]
+        for concern in concerns:
             cell = cells[concern]
             row.append(Text(cell.label(), style=SEVERITY_STYLE[cell.severity] if cell.text else ""))
         table.add_row(*row)

@@ -13,48 +13,13 @@ from checks.engine import Target, scan
 from checks.model import HostReport
 from checks.names import normalize_host
 from esp_clients.facts import ESPS, all_facts
+from tui.commands.common import add_network_options, add_output_options, network_options
 from tui.expectations import guess_for_target
-from tui.netconfig import ConfigError, NetworkOptions, build_context
+from tui.netconfig import ConfigError, build_context
 from tui.output import EXIT_USAGE, exit_status, write_json, write_table
 
 if TYPE_CHECKING:
     from tui.commands import Subcommands
-
-
-def add_network_options(parser: argparse.ArgumentParser) -> None:
-    """The network options shared by check and scan."""
-    parser.add_argument(
-        "--resolver",
-        action="append",
-        default=[],
-        metavar="IP[:PORT]",
-        help="recursive resolver to use (repeatable; default: the system's)",
-    )
-    parser.add_argument(
-        "--blocklist-resolver",
-        action="append",
-        default=[],
-        metavar="IP[:PORT]",
-        help="resolver for URI blocklist queries (public resolvers are refused)",
-    )
-    parser.add_argument("--ca-bundle", metavar="FILE", help="trust only these CAs for TLS checks")
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=2.0,
-        metavar="S",
-        help="DNS and connect timeout in seconds (default 2)",
-    )
-    parser.add_argument(
-        "--concurrency",
-        type=int,
-        default=32,
-        metavar="N",
-        help="hosts checked at once (default 32)",
-    )
-    parser.add_argument("--no-blocklists", action="store_true", help="skip URI blocklist queries")
-    parser.add_argument("--json", action="store_true", help="print the versioned JSON document")
-    parser.add_argument("-v", "--verbose", action="store_true", help="show each finding's evidence")
 
 
 def add_parser(subparsers: Subcommands) -> None:
@@ -75,26 +40,15 @@ def add_parser(subparsers: Subcommands) -> None:
         "variants like mailgun-eu, sparkpost-eu)",
     )
     add_network_options(parser)
+    add_output_options(parser)
     parser.set_defaults(run=run)
-
-
-def options_from_args(args: argparse.Namespace) -> NetworkOptions:
-    """NetworkOptions from parsed command-line flags."""
-    return NetworkOptions(
-        resolvers=tuple(args.resolver),
-        blocklist_resolvers=tuple(args.blocklist_resolver),
-        ca_bundle=args.ca_bundle,
-        timeout=args.timeout,
-        concurrency=args.concurrency,
-        blocklists=not args.no_blocklists,
-    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Check the hosts and print the table or JSON; the exit status sums up the worst finding."""
     try:
         hosts = list(dict.fromkeys(normalize_host(host) for host in args.hosts))
-        options = options_from_args(args)
+        options = network_options(args)
         ctx = build_context(options, args.environment)
     except (ValueError, ConfigError) as error:
         print(f"trackdeck check: {error}", file=sys.stderr)

@@ -1,0 +1,284 @@
+"""The fleet scan: every inventory host's outside checks merged with its ESP's own view of it.
+
+Each API account's list is fetched once (in parallel, on worker threads); each host's expectation is
+built from its ESP's facts, the inventory's `expect_target` and what the ESP's API expects; then the
+check engine streams one row per (account, host).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import httpx
+
+from checks.context import CheckContext
+from checks.engine import Scan, Target, crashed_report
+from checks.model import Expectation, Facts, Finding, HostReport, Severity
+from esp_clients import EspClient, EspSecret, TrackingDomain, make_client
+from esp_clients.facts import EspFacts, facts_for, guess_from_chain
+from tui.credentials import CredentialStore
+from tui.esp_findings import EspAccountView, account_problem, esp_findings, untracked_finding
+from tui.expectations import expectation_from_facts
+from tui.inventory import Account, Inventory, TrackingEntry
+
+ClientFactory = Callable[[Account, EspSecret], EspClient]
+
+UNLISTED_BRAND = "(not in inventory)"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FleetRow:
+    """One (account, host) of the fleet: where it comes from, and what is known so far."""
+
+    key: str
+    host: str
+    brand: str
+    account: str
+    esp: str
+    esp_label: str
+    report: HostReport | None = None
+    esp_view: TrackingDomain | None = None
+    esp_findings: tuple[Finding, ...] = ()
+    untracked: bool = False
+
+    @property
+    def pending(self) -> bool:
+        """Whether the outside checks have not finished yet."""
+        return self.report is None
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Outside findings and ESP findings together."""
+        outside = self.report.findings if self.report else ()
+        return outside + self.esp_findings
+
+    @property
+    def health(self) -> Severity | None:
+        """The worst finding, or None while pending."""
+        if self.report is None:
+            return None
+        return Severity.worst(finding.severity for finding in self.findings)
+
+    def merged_report(self) -> HostReport:
+        """The row as one HostReport (for JSON and the shared summaries)."""
+        base = self.report or HostReport(
+            host=self.host, key=self.key, expectation=Expectation(), findings=(), facts=Facts()
+        )
+        return dataclasses.replace(base, findings=self.findings)
+
+
+def default_client_factory(http_client: httpx.Client | None = None) -> ClientFactory:
+    """Clients talking to the real ESP APIs (or `api_base` overrides)."""
+
+    def factory(account: Account, secret: EspSecret) -> EspClient:
+        return make_client(account.ref(), secret, http_client=http_client)
+
+    return factory
+
+
+def account_facts(account: Account) -> EspFacts:
+    """The ESP facts for an account's ESP and region (the family default when unknown)."""
+    facts = facts_for(account.esp, account.region)
+    if facts is None:
+        raise KeyError(f"no facts for ESP {account.esp!r}")
+    return facts
+
+
+class FleetScan:
+    """One scan of the whole inventory; `rows()` lists them pending, `run()` streams them checked."""
+
+    def __init__(
+        self,
+        inventory: Inventory,
+        ctx: CheckContext,
+        store: CredentialStore,
+        *,
+        client_factory: ClientFactory | None = None,
+        concurrency: int = 32,
+        only_keys: Sequence[str] = (),
+    ) -> None:
+        self.inventory = inventory
+        self.ctx = ctx
+        self.store = store
+        self.client_factory = client_factory or default_client_factory()
+        self.concurrency = concurrency
+        self.only_keys = frozenset(only_keys)
+        self.views: dict[str, EspAccountView] = {}
+        self._scan: Scan | None = None
+        self._cancelled = False
+
+    def rows(self) -> tuple[FleetRow, ...]:
+        """Every inventory row, pending: shown before any I/O starts."""
+        return tuple(self._pending_row(entry) for entry in self._entries())
+
+    def _entries(self) -> tuple[TrackingEntry, ...]:
+        entries = self.inventory.entries
+        if self.only_keys:
+            entries = tuple(e for e in entries if row_key(e.account, e.host) in self.only_keys)
+        return entries
+
+    def _pending_row(self, entry: TrackingEntry) -> FleetRow:
+        account = self.inventory.account(entry.account)
+        return FleetRow(
+            key=row_key(entry.account, entry.host),
+            host=entry.host,
+            brand=entry.brand,
+            account=entry.account,
+            esp=account.esp,
+            esp_label=account_facts(account).label,
+        )
+
+    def cancel(self) -> None:
+        """Stop the scan at the next host."""
+        self._cancelled = True
+        if self._scan is not None:
+            self._scan.cancel()
+
+    def fetch_views(self) -> dict[str, EspAccountView]:
+        """Each API account's list of tracking domains, fetched in parallel."""
+        accounts = [account for account in self.inventory.accounts if self._wanted(account)]
+        if not accounts:
+            return {}
+        with ThreadPoolExecutor(max_workers=min(8, len(accounts))) as pool:
+            views = list(pool.map(self._fetch_view, accounts))
+        self.views = {view.account: view for view in views}
+        return self.views
+
+    def _wanted(self, account: Account) -> bool:
+        return any(entry.account == account.name for entry in self._entries()) or (
+            not self.only_keys
+        )
+
+    def _fetch_view(self, account: Account) -> EspAccountView:
+        facts = account_facts(account)
+        if not account.has_api:
+            return EspAccountView(account=account.name, label=facts.label, has_api=False)
+        secret = self.store.get(account)
+        if secret is None:
+            status = self.store.status(account)
+            return EspAccountView(
+                account=account.name,
+                label=facts.label,
+                problem=account_problem(account.name, facts.label, None, status.detail),
+            )
+        return fetch_account_view(account, facts.label, secret, self.client_factory)
+
+    def run(self) -> Iterator[FleetRow]:
+        """Fetch the ESP views, then stream one checked row per (account, host)."""
+        self.fetch_views()
+        if self._cancelled:
+            return
+        rows = {row.key: row for row in self.rows()}
+        rows.update(self._untracked_rows())
+        targets = [self._target(row) for row in rows.values()]
+        self._scan = Scan(targets, self.ctx, concurrency=self.concurrency, guess=self._guess)
+        for report in self._scan.run():
+            row = rows[report.key]
+            yield dataclasses.replace(
+                row, report=report, esp_findings=self._esp_findings(row, report.expectation)
+            )
+
+    def _untracked_rows(self) -> dict[str, FleetRow]:
+        if self.only_keys:
+            return {}
+        listed = {(entry.account, entry.host) for entry in self.inventory.entries}
+        extra: dict[str, FleetRow] = {}
+        for view in self.views.values():
+            account = self.inventory.account(view.account)
+            for domain in view.domains:
+                if (view.account, domain.host) in listed:
+                    continue
+                key = row_key(view.account, domain.host)
+                extra[key] = FleetRow(
+                    key=key, host=domain.host, brand=UNLISTED_BRAND, account=view.account,
+                    esp=account.esp, esp_label=view.label, esp_view=domain, untracked=True,
+                )  # fmt: skip
+        return extra
+
+    def _target(self, row: FleetRow) -> Target:
+        return Target(host=row.host, key=row.key)
+
+    def _guess(self, target: Target, chain: tuple[str, ...]) -> Expectation:
+        """The expectation of one row: the account's ESP variant (narrowed by the chain within the
+        family), the inventory's expect_target, else the target the ESP's API expects."""
+        account_name = target.key.split("/", 1)[0]
+        account = self.inventory.account(account_name)
+        facts = account_facts(account)
+        if facts.variant in ("", "eu"):
+            facts = guess_from_chain(chain[1:], esp=facts.esp) or facts
+        entry = self._entry(account_name, target.host)
+        view = self.views.get(account_name)
+        domain = view.domain(target.host) if view else None
+        override = (entry.expect_target if entry else None) or (
+            domain.expected_target if domain else None
+        )
+        expectation = expectation_from_facts(facts, override)
+        if override and not (entry and entry.expect_target):
+            expectation = dataclasses.replace(
+                expectation, target_source=f"as {facts.label}'s API expects"
+            )
+        return expectation
+
+    def _entry(self, account: str, host: str) -> TrackingEntry | None:
+        for entry in self.inventory.entries:
+            if entry.account == account and entry.host == host:
+                return entry
+        return None
+
+    def _esp_findings(self, row: FleetRow, expectation: Expectation) -> tuple[Finding, ...]:
+        findings: list[Finding] = []
+        shared = {s.host: s for s in self.inventory.shared_hosts()}
+        if row.host in shared:
+            findings.append(shared_host_finding(row.host, shared[row.host].accounts))
+        view = self.views.get(row.account)
+        if row.untracked and view is not None:
+            findings.append(untracked_finding(row.host, view))
+        if view is not None:
+            findings.extend(esp_findings(row.host, view, expectation))
+        return tuple(findings)
+
+
+def row_key(account: str, host: str) -> str:
+    """The stable key of a fleet row: one host may sit under two accounts."""
+    return f"{account}/{host}"
+
+
+def fetch_account_view(
+    account: Account, label: str, secret: EspSecret, client_factory: ClientFactory
+) -> EspAccountView:
+    """One account's tracking domains from its ESP, or the reason they are unknown."""
+    from esp_clients import EspError  # noqa: PLC0415 - keeps the module import light
+
+    client = client_factory(account, secret)
+    try:
+        domains = client.list_tracking_domains()
+    except EspError as error:
+        return EspAccountView(
+            account=account.name, label=label, problem=account_problem(account.name, label, error)
+        )
+    finally:
+        client.close()
+    return EspAccountView(
+        account=account.name,
+        label=label,
+        domains=domains,
+        capabilities=frozenset(client.capabilities),
+    )
+
+
+def shared_host_finding(host: str, accounts: Sequence[str]) -> Finding:
+    """`inventory.shared_host`: one DNS name cannot point at two ESPs."""
+    return Finding(
+        code="inventory.shared_host",
+        severity=Severity.FAIL,
+        title=f"host listed under {len(accounts)} accounts",
+        detail=f"{host} is listed under {', '.join(accounts)}; a name has one CNAME, so at most "
+        "one of them can work.",
+        fix="Use one subdomain per ESP (e.g. links-mkt. and links-tx.) and update the inventory.",
+    )
+
+
+__all__ = ["FleetRow", "FleetScan", "crashed_report", "row_key"]
