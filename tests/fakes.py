@@ -1,0 +1,120 @@
+"""In-memory ESPs and keyrings for tests: they satisfy the real interfaces, with scripted states."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from esp_clients import (
+    AccountRef,
+    Capability,
+    CertificateState,
+    EspError,
+    EspSecret,
+    EspUnsupported,
+    TrackingDomain,
+    Unsupported,
+)
+from tui.credentials import CredentialStore
+from tui.inventory import Account
+
+ALL_CAPABILITIES = frozenset(Capability)
+
+
+def domain(host: str, account: str, **changes: object) -> TrackingDomain:
+    """A healthy, verified, HTTPS-on tracking domain, changed as asked."""
+    base = TrackingDomain(
+        host=host,
+        esp="mailgun",
+        account=account,
+        esp_id=host,
+        verified=True,
+        cname_valid=True,
+        expected_target="mailgun.org",
+        https=True,
+        certificate=CertificateState(status="active"),
+    )
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+@dataclass
+class FakeEsp:
+    """An ESP account in memory: its domains, an error to raise on list, the calls it received."""
+
+    domains: list[TrackingDomain] = field(default_factory=list)
+    list_error: EspError | None = None
+    capabilities: frozenset[Capability] = ALL_CAPABILITIES
+    label: str = "Mailgun"
+    calls: list[str] = field(default_factory=list)
+
+
+class FakeClient:
+    """An EspClient over a FakeEsp."""
+
+    def __init__(self, account: AccountRef, esp: FakeEsp) -> None:
+        self.account = account
+        self.label = esp.label
+        self.capabilities = esp.capabilities
+        self._esp = esp
+
+    def explain(self, capability: Capability) -> Unsupported | None:
+        if capability in self.capabilities:
+            return None
+        return Unsupported(capability=capability, reason=f"{self.label}'s API cannot do that")
+
+    def list_tracking_domains(self) -> tuple[TrackingDomain, ...]:
+        self._esp.calls.append("list")
+        if self._esp.list_error is not None:
+            raise self._esp.list_error
+        return tuple(self._esp.domains)
+
+    def verify(self, domain: TrackingDomain) -> TrackingDomain:
+        self._esp.calls.append(f"verify {domain.host}")
+        return domain
+
+    def request_certificate(self, domain: TrackingDomain) -> CertificateState:
+        self._esp.calls.append(f"certificate {domain.host}")
+        return CertificateState(status="pending")
+
+    def certificate_status(self, domain: TrackingDomain) -> CertificateState:
+        return domain.certificate
+
+    def set_https(self, domain: TrackingDomain, enabled: bool) -> TrackingDomain:
+        if Capability.HTTPS_ENABLE not in self.capabilities:
+            raise EspUnsupported("cannot", esp=self.label, account=self.account.name)
+        self._esp.calls.append(f"https {domain.host} {enabled}")
+        return dataclasses.replace(domain, https=enabled)
+
+    def close(self) -> None:
+        self._esp.calls.append("close")
+
+
+def fake_factory(esps: Mapping[str, FakeEsp]) -> Callable[[Account, EspSecret], FakeClient]:
+    """A client factory serving each account from its FakeEsp."""
+
+    def factory(account: Account, secret: EspSecret) -> FakeClient:
+        return FakeClient(account.ref(), esps[account.name])
+
+    return factory
+
+
+class MemoryKeyring:
+    """A keyring backend in memory (never the system's)."""
+
+    def __init__(self, secrets: Mapping[str, str] | None = None) -> None:
+        self.secrets = dict(secrets or {})
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get(username)
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[username] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.secrets.pop(username, None)
+
+
+def store_with(secrets: Mapping[str, str]) -> CredentialStore:
+    """A credential store whose keyring holds `secrets` and whose environment is empty."""
+    return CredentialStore(environ={}, keyring_backend=MemoryKeyring(secrets))
