@@ -11,6 +11,7 @@ import pytest
 
 from checks.context import CheckContext
 from checks.dnsclient import DnsClient
+from checks.http import check_http
 from checks.model import Finding, Severity
 from checks.tls import check_tls, days_left, hostname_matches, probe_tls
 from tui.sim.tls_world import HttpBehaviour, TestCertificates, TlsWorld
@@ -184,6 +185,34 @@ def test_unreadable_ca_bundle_is_unknown_not_a_failure(world: TlsWorld) -> None:
 
 def test_no_addresses_means_no_findings(world: TlsWorld) -> None:
     assert check_tls(HOST, [], make_context(world)) == ((), ())
+
+
+def test_sni_picks_each_hosts_certificate_and_behaviour_on_one_address(world: TlsWorld) -> None:
+    other = "click.other.example"
+    redirect = HttpBehaviour(status=302, headers=(("Location", "https://www.other.example/"),))
+    world.add_host(A1, kind="valid", host=HOST, now=FIXED_NOW)
+    world.add_host(A1, kind="expired", host=other, now=FIXED_NOW, behaviour=redirect)
+    ctx = make_context(world)
+    assert [f.code for f in check_tls(HOST, [A1], ctx)[0]] == ["tls.ok"]
+    assert [f.code for f in check_tls(other, [A1], ctx)[0]] == ["tls.expired"]
+    assert check_http(HOST, A1, ctx)[1].status == 404
+    assert check_http(other, A1, ctx)[1].location == "https://www.other.example/"
+    unknown = check_tls("nobody.example", [A1], ctx)[0]
+    assert [f.code for f in unknown] == ["tls.hostname_mismatch"]
+    assert "shared.esp-tracking.example" in unknown[0].detail
+    assert world.server_count == 1
+
+
+def test_sni_site_added_to_a_plain_server_keeps_its_default(world: TlsWorld) -> None:
+    world.add(A1, kind="untrusted", host=HOST, now=FIXED_NOW)
+    server = world.add_host(
+        A1, kind="expiring", host="b.brand.example", now=FIXED_NOW, expiring_days=10.5
+    )
+    ctx = make_context(world)
+    assert [f.code for f in check_tls(HOST, [A1], ctx)[0]] == ["tls.untrusted"]
+    expiring = only(check_tls("b.brand.example", [A1], ctx)[0], "tls.expiring")
+    assert "10 days" in expiring.title
+    assert server.site_names == ("b.brand.example",)
 
 
 def test_unmapped_address_is_refused_by_the_world(world: TlsWorld) -> None:

@@ -1,7 +1,8 @@
 """A loopback TLS world: HTTPS servers with chosen certificates and behaviours, behind a fake dialer.
 
 Tests and the demo fleet map public addresses (which are never dialled) to loopback listeners, so
-TLS and HTTP checks run real handshakes without touching the internet.
+TLS and HTTP checks run real handshakes without touching the internet. One address can serve many
+hosts, each with its own certificate and behaviour chosen by the client's SNI, as ESPs and CDNs do.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ CERT_KINDS = ("valid", "expired", "expiring", "wrong_name", "untrusted")
 MODES = ("normal", "hang_after_accept", "reset_handshake", "hang_headers", "plain_tcp")
 WRONG_NAME = "shared.esp-tracking.example"
 """The name a `wrong_name` certificate is issued for: an ESP's shared host, as when HTTPS is off."""
+EXPIRING_DAYS = 5.0
+"""How many days an `expiring` certificate has left unless told otherwise."""
 
 _IO_TIMEOUT = 2.0
 _REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 403: "Forbidden", 404: "Not Found"}
@@ -42,14 +45,19 @@ class TestCertificates:
         self.ca_bundle_path = self._directory / "trusted-ca.pem"
         self.trusted_ca.cert_pem.write_to_path(str(self.ca_bundle_path))
 
-    def server_context(self, kind: str, host: str, *, now: dt.datetime) -> ssl.SSLContext:
-        """A server context presenting a certificate of `kind` for `host`, dated relative to `now`."""
-        leaf = self._issue(kind, host, now)
+    def server_context(
+        self, kind: str, host: str, *, now: dt.datetime, expiring_days: float = EXPIRING_DAYS
+    ) -> ssl.SSLContext:
+        """A server context presenting a certificate of `kind` for `host`, dated relative to `now`
+        (an `expiring` one ends `expiring_days` after `now`)."""
+        leaf = self._issue(kind, host, now, expiring_days)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         leaf.configure_cert(context)
         return context
 
-    def _issue(self, kind: str, host: str, now: dt.datetime) -> trustme.LeafCert:
+    def _issue(
+        self, kind: str, host: str, now: dt.datetime, expiring_days: float
+    ) -> trustme.LeafCert:
         day = dt.timedelta(days=1)
         if kind == "valid":
             return self.trusted_ca.issue_cert(host, not_before=now - day, not_after=now + 90 * day)
@@ -57,7 +65,7 @@ class TestCertificates:
             start, end = now - 100 * day, now - 10 * day
             return self.trusted_ca.issue_cert(host, not_before=start, not_after=end)
         if kind == "expiring":
-            start, end = now - 85 * day, now + 5 * day
+            start, end = now - 85 * day, now + expiring_days * day
             return self.trusted_ca.issue_cert(host, not_before=start, not_after=end)
         if kind == "wrong_name":
             start, end = now - day, now + 90 * day
@@ -105,6 +113,14 @@ NOT_FOUND = HttpBehaviour()
 """The default behaviour: a tracking host answering 404 on `/`."""
 
 
+@dataclass(frozen=True, slots=True)
+class Site:
+    """One host served by SNI: the context holding its certificate, and how it answers HTTP."""
+
+    context: ssl.SSLContext
+    behaviour: HttpBehaviour
+
+
 class TlsServer:
     """One loopback listener with one certificate and one behaviour; a daemon thread per connection."""
 
@@ -124,12 +140,45 @@ class TlsServer:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        self._sites: dict[str, Site] = {}
         self._acceptor = threading.Thread(target=self._accept_loop, name="tls-accept", daemon=True)
 
     def start(self) -> TlsServer:
         """Start accepting connections."""
         self._acceptor.start()
         return self
+
+    def add_site(
+        self, host: str, context: ssl.SSLContext, behaviour: HttpBehaviour = NOT_FOUND
+    ) -> None:
+        """Serve `host` with its own certificate and behaviour to clients that send it as SNI;
+        other clients keep the server's own context and behaviour."""
+        with self._lock:
+            self._sites[_sni_key(host)] = Site(context=context, behaviour=behaviour)
+        self.context.sni_callback = self._select_site
+
+    @property
+    def site_names(self) -> tuple[str, ...]:
+        """The hosts served by SNI, in the order they were added."""
+        with self._lock:
+            return tuple(self._sites)
+
+    def _select_site(
+        self, tls: ssl.SSLObject | ssl.SSLSocket, server_name: str | None, _: ssl.SSLContext
+    ) -> None:
+        """SNI callback: swap in the named site's context (its certificate) during the handshake."""
+        with self._lock:
+            site = self._sites.get(_sni_key(server_name or ""))
+        if site is not None:
+            tls.context = site.context
+
+    def _behaviour_for(self, tls: ssl.SSLSocket) -> HttpBehaviour:
+        """The behaviour of the site whose context the handshake chose (the server side has no
+        `server_hostname`, so the swapped-in context identifies the site)."""
+        with self._lock:
+            sites = tuple(self._sites.values())
+        chosen = (site.behaviour for site in sites if site.context is tls.context)
+        return next(chosen, self.behaviour)
 
     def stop(self) -> None:
         """Stop accepting, release stalled connections, and wait for every thread to end."""
@@ -193,11 +242,16 @@ class TlsServer:
     def _answer(self, tls: ssl.SSLSocket) -> None:
         if not _read_request(tls):
             return
-        if self.behaviour.mode == "hang_headers":
+        behaviour = self._behaviour_for(tls)
+        if behaviour.mode == "hang_headers":
             tls.sendall(b"HTTP/1.1 200 OK\r\nServer: stall")
             self._stopping.wait()
             return
-        tls.sendall(self.behaviour.response_bytes())
+        tls.sendall(behaviour.response_bytes())
+
+
+def _sni_key(name: str) -> str:
+    return name.rstrip(".").lower()
 
 
 def _read_request(tls: ssl.SSLSocket) -> bool:
@@ -229,9 +283,10 @@ class TlsWorld:
         behaviour: HttpBehaviour = NOT_FOUND,
         now: dt.datetime,
         port: int = 443,
+        expiring_days: float = EXPIRING_DAYS,
     ) -> TlsServer:
         """Start a server with a `kind` certificate for `host` and answer for `public_address`."""
-        context = self.certificates.server_context(kind, host, now=now)
+        context = self.certificates.server_context(kind, host, now=now, expiring_days=expiring_days)
         server = TlsServer(context, behaviour).start()
         with self._lock:
             previous = self._servers.pop((public_address, port), None)
@@ -240,6 +295,35 @@ class TlsWorld:
         if previous is not None:
             previous.stop()
         return server
+
+    def add_host(
+        self,
+        public_address: str,
+        *,
+        kind: str,
+        host: str,
+        behaviour: HttpBehaviour = NOT_FOUND,
+        now: dt.datetime,
+        port: int = 443,
+        expiring_days: float = EXPIRING_DAYS,
+    ) -> TlsServer:
+        """Serve `host` by SNI at `public_address`, next to the hosts already there; a client naming
+        no known host gets the address's default (a `wrong_name` certificate, as ESPs serve)."""
+        context = self.certificates.server_context(kind, host, now=now, expiring_days=expiring_days)
+        with self._lock:
+            server = self._servers.get((public_address, port))
+            if server is None:
+                default = self.certificates.server_context("wrong_name", WRONG_NAME, now=now)
+                server = self._servers[(public_address, port)] = TlsServer(default).start()
+            self._refused.discard((public_address, port))
+        server.add_site(host, context, behaviour)
+        return server
+
+    @property
+    def server_count(self) -> int:
+        """How many loopback listeners the world runs."""
+        with self._lock:
+            return len(self._servers)
 
     def refuse(self, public_address: str, port: int = 443) -> None:
         """Make the dialer refuse connections to `public_address` (nothing listens there)."""
