@@ -47,6 +47,7 @@ class FakeEsp:
     capabilities: frozenset[Capability] = ALL_CAPABILITIES
     label: str = "Mailgun"
     calls: list[str] = field(default_factory=list)
+    issuing: dict[str, int] = field(default_factory=dict)
 
 
 class FakeClient:
@@ -75,10 +76,16 @@ class FakeClient:
 
     def request_certificate(self, domain: TrackingDomain) -> CertificateState:
         self._esp.calls.append(f"certificate {domain.host}")
+        self._esp.issuing[domain.host] = 1
         return CertificateState(status="pending")
 
     def certificate_status(self, domain: TrackingDomain) -> CertificateState:
-        return domain.certificate
+        """Pending for one poll after a request, then active."""
+        polls = self._esp.issuing.get(domain.host)
+        if polls is None:
+            return domain.certificate
+        self._esp.issuing[domain.host] = polls - 1
+        return CertificateState(status="active" if polls <= 0 else "pending")
 
     def set_https(self, domain: TrackingDomain, enabled: bool) -> TrackingDomain:
         if Capability.HTTPS_ENABLE not in self.capabilities:

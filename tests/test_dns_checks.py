@@ -20,7 +20,7 @@ def dns_findings(host: str, ctx: CheckContext, esp: str | None = "mailgun") -> t
     resolved = resolve_host(host, ctx)
     expectation = guess_expectation(host, resolved.chain, esp)
     caa = check_caa(resolved, expectation, ctx)[0] if resolved.status is not DnsStatus.ERROR else ()
-    return evaluate_dns(resolved, expectation) + check_authoritative(resolved, ctx) + caa
+    return evaluate_dns(resolved, expectation) + check_authoritative(resolved, ctx).findings + caa
 
 
 def only(findings: tuple[Finding, ...], code: str) -> Finding:
@@ -161,7 +161,7 @@ def test_all_name_servers_silent_is_unknown(world: DnsWorld, ctx: CheckContext) 
 def test_caa_at_the_brand_apex_blocks_lets_encrypt(ctx: CheckContext) -> None:
     finding = only(dns_findings("links.caa-blocked.example", ctx), "caa.blocks_issuer")
     assert finding.severity is Severity.FAIL
-    assert finding.fix.startswith('Add caa-blocked.example. IN CAA 0 issue "letsencrypt.org"')
+    assert finding.fix.endswith('caa-blocked.example. IN CAA 0 issue "letsencrypt.org"')
     assert "digicert.com" in finding.detail
 
 

@@ -5,15 +5,20 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from tui.commands import Parser, check, demo, scan
+from tui.commands import (
+    Parser,
+    check,
+    creds,
+    dashboard,
+    demo,
+    https,
+    import_domains,
+    init,
+    scan,
+    verify,
+)
 from tui.netconfig import REAL_NETWORK, Environment
 from tui.output import EXIT_USAGE
-
-START_HINT = """\
-trackdeck: no inventory yet. Ways to start:
-  trackdeck demo                  open the dashboard on a bundled demo fleet (no network needed)
-  trackdeck check links.brand.com check hosts right away, no inventory or credentials
-"""
 
 
 def build_parser() -> Parser:
@@ -22,10 +27,14 @@ def build_parser() -> Parser:
         prog="trackdeck",
         description="Find what is wrong with email click-tracking domains, and how to fix it.",
     )
+    dashboard.add_root_options(parser)
+    parser.set_defaults(run=dashboard.run)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=Parser)
     check.add_parser(subparsers)
     scan.add_parser(subparsers)
     demo.add_parser(subparsers)
+    for command in (init, import_domains, creds, verify, https):
+        command.add_parser(subparsers)
     return parser
 
 
@@ -37,12 +46,8 @@ def main(argv: Sequence[str] | None = None, environment: Environment = REAL_NETW
     except SystemExit as exit_request:
         return exit_request.code if isinstance(exit_request.code, int) else EXIT_USAGE
     args.environment = environment
-    run = getattr(args, "run", None)
-    if run is None:
-        sys.stderr.write(START_HINT)
-        return EXIT_USAGE
     try:
-        status: int = run(args)
+        status: int = args.run(args)
     except KeyboardInterrupt:
         sys.stderr.write("trackdeck: interrupted\n")
         return 130

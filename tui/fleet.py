@@ -131,6 +131,11 @@ class FleetScan:
             esp_label=account_facts(account).label,
         )
 
+    @property
+    def cancelled(self) -> bool:
+        """Whether `cancel()` was called."""
+        return self._cancelled
+
     def cancel(self) -> None:
         """Stop the scan at the next host."""
         self._cancelled = True
@@ -202,25 +207,16 @@ class FleetScan:
         return Target(host=row.host, key=row.key)
 
     def _guess(self, target: Target, chain: tuple[str, ...]) -> Expectation:
-        """The expectation of one row: the account's ESP variant (narrowed by the chain within the
-        family), the inventory's expect_target, else the target the ESP's API expects."""
+        """The expectation of one row (see `fleet_expectation`)."""
         account_name = target.key.split("/", 1)[0]
-        account = self.inventory.account(account_name)
-        facts = account_facts(account)
-        if facts.variant in ("", "eu"):
-            facts = guess_from_chain(chain[1:], esp=facts.esp) or facts
         entry = self._entry(account_name, target.host)
         view = self.views.get(account_name)
-        domain = view.domain(target.host) if view else None
-        override = (entry.expect_target if entry else None) or (
-            domain.expected_target if domain else None
+        return fleet_expectation(
+            self.inventory.account(account_name),
+            chain,
+            expect_target=entry.expect_target if entry else None,
+            domain=view.domain(target.host) if view else None,
         )
-        expectation = expectation_from_facts(facts, override)
-        if override and not (entry and entry.expect_target):
-            expectation = dataclasses.replace(
-                expectation, target_source=f"as {facts.label}'s API expects"
-            )
-        return expectation
 
     def _entry(self, account: str, host: str) -> TrackingEntry | None:
         for entry in self.inventory.entries:
@@ -239,6 +235,27 @@ class FleetScan:
         if view is not None:
             findings.extend(esp_findings(row.host, view, expectation))
         return tuple(findings)
+
+
+def fleet_expectation(
+    account: Account,
+    chain: tuple[str, ...],
+    *,
+    expect_target: str | None = None,
+    domain: TrackingDomain | None = None,
+) -> Expectation:
+    """A host's expectation: the account's ESP variant (narrowed by the chain within the family),
+    the inventory's `expect_target`, else the target the ESP's API expects (`domain`)."""
+    facts = account_facts(account)
+    if facts.variant in ("", "eu"):
+        facts = guess_from_chain(chain[1:], esp=facts.esp) or facts
+    override = expect_target or (domain.expected_target if domain else None)
+    expectation = expectation_from_facts(facts, override)
+    if override and not expect_target:
+        expectation = dataclasses.replace(
+            expectation, target_source=f"as {facts.label}'s API expects"
+        )
+    return expectation
 
 
 def row_key(account: str, host: str) -> str:
@@ -281,4 +298,4 @@ def shared_host_finding(host: str, accounts: Sequence[str]) -> Finding:
     )
 
 
-__all__ = ["FleetRow", "FleetScan", "crashed_report", "row_key"]
+__all__ = ["FleetRow", "FleetScan", "crashed_report", "fleet_expectation", "row_key"]

@@ -31,6 +31,15 @@ SEVERITY_STYLE = {
 }
 
 
+def stdout_console() -> Console:
+    """A console for stdout: the terminal's width, or a wide one when piped (no mid-row wrapping
+    in files and pagers)."""
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)
+    return console
+
+
 def exit_status(reports: Sequence[HostReport]) -> int:
     """2 if anything fails, else 3 if anything is unknown, else 1 for warnings, else 0."""
     worst = Severity.worst(report.health for report in reports)
@@ -88,7 +97,12 @@ def write_table(
         columns = ["brand", "account", *columns[:-1], "ESP view", "lists"]
         concerns = ["dns", "caa", "tls", "esp", "lists"]
     for column in columns:
-        table.add_column(column, no_wrap=column in ("host", "health"))
+        table.add_column(
+            column,
+            no_wrap=True,
+            overflow="ellipsis",
+            max_width=None if column in ("host", "health") else 14,
+        )
     for report in reports:
         cells = summarize(report)
         row = [
@@ -101,7 +115,8 @@ def write_table(
             row = [Text(brand), Text(account), *row]
         for concern in concerns:
             cell = cells[concern]
-            row.append(Text(cell.label(), style=SEVERITY_STYLE[cell.severity] if cell.text else ""))
+            style = SEVERITY_STYLE[cell.severity] if cell.severity and cell.text else "dim"
+            row.append(Text(cell.label(), style=style))
         table.add_row(*row)
     console.print(table)
     for report in reports:

@@ -16,6 +16,11 @@ SYMBOLS = {
 
 CONCERNS = ("dns", "caa", "tls", "esp", "lists")
 
+_DNS_BROKEN = frozenset(
+    {"dns.lookup_failed", "dns.cname_loop", "dns.chain_too_long", "dns.no_record", "dns.dangling"}
+)
+"""DNS outcomes after which later checks have nothing to look at (so their cells say skipped)."""
+
 _SHORT = {
     "dns.no_record": "no record",
     "dns.cname_mismatch": "wrong CNAME",
@@ -56,13 +61,15 @@ _SHORT = {
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Cell:
-    """One concern's verdict: its worst severity and a few words."""
+    """One concern's verdict: its worst severity and a few words (severity None: not checked)."""
 
-    severity: Severity
+    severity: Severity | None
     text: str
 
     def label(self) -> str:
         """Symbol and words, readable without colour."""
+        if self.severity is None:
+            return f"– {self.text}" if self.text else ""
         return f"{SYMBOLS[self.severity]} {self.text}" if self.text else ""
 
 
@@ -83,10 +90,12 @@ def concern_of(code: str) -> str:
 def summarize(report: HostReport) -> dict[str, Cell]:
     """The worst finding of each concern as a short cell."""
     cells: dict[str, Cell] = {}
+    dns_broken = any(f.code in _DNS_BROKEN for f in report.findings)
     for concern in CONCERNS:
         findings = [f for f in report.findings if concern_of(f.code) == concern]
         if not findings:
-            cells[concern] = Cell(severity=Severity.OK, text="")
+            skipped = concern in ("caa", "tls") and dns_broken
+            cells[concern] = Cell(severity=None, text="skipped" if skipped else "")
             continue
         worst = min(findings, key=lambda finding: finding.severity.rank)
         cells[concern] = Cell(severity=worst.severity, text=_text(worst, report))
@@ -97,7 +106,7 @@ def _text(finding: Finding, report: HostReport) -> str:
     if finding.code in ("tls.ok", "tls.expiring") and report.facts.tls_days_left is not None:
         return f"{report.facts.tls_days_left}d"
     if finding.code == "dns.ok":
-        return "CNAME ok"
+        return "ok"
     if finding.code in ("caa.ok", "http.ok"):
         return "ok"
     return _SHORT.get(finding.code, finding.code.split(".", 1)[-1].replace("_", " "))

@@ -7,8 +7,6 @@ import sys
 from functools import partial
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-
 from checks.engine import Target, scan
 from checks.model import HostReport
 from checks.names import normalize_host
@@ -16,7 +14,7 @@ from esp_clients.facts import ESPS, all_facts
 from tui.commands.common import add_network_options, add_output_options, network_options
 from tui.expectations import guess_for_target
 from tui.netconfig import ConfigError, build_context
-from tui.output import EXIT_USAGE, exit_status, write_json, write_table
+from tui.output import EXIT_USAGE, exit_status, stdout_console, write_json, write_table
 
 if TYPE_CHECKING:
     from tui.commands import Subcommands
@@ -66,4 +64,4 @@ def print_reports(reports: list[HostReport], *, as_json: bool, verbose: bool) ->
     if as_json:
         write_json(reports, sys.stdout)
     else:
-        write_table(reports, Console(), verbose=verbose)
+        write_table(reports, stdout_console(), verbose=verbose)

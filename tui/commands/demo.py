@@ -6,9 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-
-from tui.output import exit_status, write_json, write_table
+from tui.output import exit_status, stdout_console, write_json, write_table
 
 if TYPE_CHECKING:
     from tui.commands import Subcommands
@@ -31,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     """Scan the demo fleet headless and print it."""
     from tui.sim.demo import demo_world, scan_demo  # noqa: PLC0415 - starts servers; load on use
 
-    console = Console()
+    console = stdout_console()
     with demo_world() as world:
         if not args.json:
             console.print(

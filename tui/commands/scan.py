@@ -6,8 +6,6 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-
 from tui.commands.common import (
     CommandError,
     add_inventory_option,
@@ -20,7 +18,7 @@ from tui.commands.common import (
 from tui.credentials import CredentialStore
 from tui.fleet import FleetRow, FleetScan
 from tui.netconfig import ConfigError, build_context
-from tui.output import exit_status, write_json, write_table
+from tui.output import exit_status, stdout_console, write_json, write_table
 
 if TYPE_CHECKING:
     from tui.commands import Subcommands
@@ -71,4 +69,4 @@ def print_rows(rows: list[FleetRow], *, as_json: bool, verbose: bool) -> None:
         write_json(reports, sys.stdout, extras)
     else:
         origins = {row.key: (row.brand, row.account) for row in rows}
-        write_table(reports, Console(), verbose=verbose, origins=origins)
+        write_table(reports, stdout_console(), verbose=verbose, origins=origins)
