@@ -115,19 +115,29 @@ def _view_from_pair(label: str, cname: DnsResult, address_answer: DnsResult) -> 
     )
 
 
-def check_authoritative(resolved: HostDns, ctx: CheckContext) -> tuple[Finding, ...]:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuthCheck:
+    """The authoritative findings, the zone holding the host, and the CNAME its servers agree on."""
+
+    findings: tuple[Finding, ...] = ()
+    zone: str | None = None
+    cname: str | None = None
+
+
+def check_authoritative(resolved: HostDns, ctx: CheckContext) -> AuthCheck:
     """Conflicting records at the authoritative servers, lame servers, and stale resolver answers."""
     zone = find_zone(resolved, ctx)
     if zone is None:
-        return ()
+        return AuthCheck()
     servers = nameservers(zone, ctx)
     if not servers:
-        return (_unreachable(resolved.host, zone, "the zone has no resolvable NS records", ()),)
+        reason = "the zone has no resolvable NS records"
+        return AuthCheck(findings=(_unreachable(resolved.host, zone, reason, ()),), zone=zone)
     views = tuple(ask_server(resolved.host, ns, address, ctx) for ns, address in servers)
     answering = tuple(view for view in views if not view.error)
     if not answering:
-        reasons = tuple(f"{view.server}: {view.error}" for view in views)
-        return (_unreachable(resolved.host, zone, "; ".join(reasons), views),)
+        reasons = "; ".join(f"{view.server}: {view.error}" for view in views)
+        return AuthCheck(findings=(_unreachable(resolved.host, zone, reasons, views),), zone=zone)
     findings: list[Finding] = []
     lame = tuple(view for view in views if view.error)
     if lame:
@@ -136,7 +146,9 @@ def check_authoritative(resolved: HostDns, ctx: CheckContext) -> tuple[Finding, 
     findings.extend(conflicts)
     if not conflicts:
         findings.extend(_propagation(resolved, answering))
-    return tuple(findings)
+    agreed = {view.cname for view in answering}
+    cname = agreed.pop() if len(agreed) == 1 else None
+    return AuthCheck(findings=tuple(findings), zone=zone, cname=cname)
 
 
 def _unreachable(host: str, zone: str, reason: str, views: tuple[AuthView, ...]) -> Finding:
@@ -157,7 +169,8 @@ def _lame(zone: str, lame: tuple[AuthView, ...]) -> Finding:
     return Finding(
         code="dns.lame_nameserver",
         severity=Severity.WARN,
-        title=f"{len(lame)} name server(s) of {zone} do not answer",
+        title=f"{len(lame)} of the name servers of {zone} "
+        + ("does not answer" if len(lame) == 1 else "do not answer"),
         detail=f"{names} did not answer authoritatively: "
         + "; ".join(view.error for view in lame)
         + ". Resolvers that pick them time out, so some clicks fail or are slow.",

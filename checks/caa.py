@@ -177,21 +177,21 @@ def _blocks(
     ca = expectation.cas[0]
     label = expectation.esp_label or "the ESP"
     if relevant.via_alias:
-        where = f"the CAA RRset at {owner}, the CNAME target, which {label} controls"
+        where = f"The CAA RRset at {owner}, the CNAME target that {label} controls"
         fix = f"Ask {label} to allow {ca} on {owner}; the brand's DNS cannot override it."
     else:
-        zone_text = f" in the zone {zone}" if zone and owner.endswith(zone) else ""
-        where = f"the CAA RRset at {owner}{zone_text}"
+        zone_name = zone if zone and (owner == zone or owner.endswith("." + zone)) else owner
+        where = f"The CAA RRset at {owner}" + (f" (zone {zone_name})" if zone_name != owner else "")
         fix = (
-            f'Add {owner}. IN CAA 0 issue "{ca}"{zone_text} (keep the existing records), '
-            f"or remove the CAA RRset at {owner}."
+            f"In the zone {zone_name}, add (keeping the existing records): "
+            f'{owner}. IN CAA 0 issue "{ca}"'
         )
     certain = expectation.cas_certain
     return Finding(
         code="caa.blocks_issuer",
         severity=Severity.FAIL if certain else Severity.WARN,
         title=f"CAA blocks {ca}" if certain else f"CAA may block {label}'s CA",
-        detail=f"{where}: {reason}. {label} gets its certificates from "
+        detail=f"{where} says {reason}. {label} gets its certificates from "
         f"{' or '.join(expectation.cas)}"
         + ("" if certain else " (not confirmed by the ESP)")
         + f", so HTTPS for {resolved.host} cannot be issued or renewed.",

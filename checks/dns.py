@@ -109,6 +109,8 @@ def evaluate_dns(resolved: HostDns, expectation: Expectation) -> tuple[Finding, 
     findings: list[Finding] = []
     if is_apex(resolved.host):
         findings.append(_apex(resolved))
+        if resolved.status is not DnsStatus.ERROR:
+            return tuple(findings)
     if resolved.status is DnsStatus.ERROR:
         findings.append(_lookup_error(resolved))
     elif resolved.status is DnsStatus.NXDOMAIN and resolved.has_cname:

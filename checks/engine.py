@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-from checks.authoritative import check_authoritative, find_zone
+from checks.authoritative import AuthCheck, check_authoritative
 from checks.blocklists import check_blocklists
 from checks.caa import check_caa
 from checks.context import CheckContext
@@ -49,8 +49,9 @@ def check_host(target: Target, ctx: CheckContext, guess: Guesser = _no_guess) ->
     facts = Facts(cname_chain=resolved.chain, addresses=resolved.addresses)
     zone = None
     if ctx.check_authoritative and not ctx.cancelled.is_set():
-        zone = find_zone(resolved, ctx)
-        findings.extend(check_authoritative(resolved, ctx))
+        auth = check_authoritative(resolved, ctx)
+        zone = auth.zone
+        findings = reconcile(findings, auth, expectation)
     if resolved.status is not DnsStatus.ERROR and not ctx.cancelled.is_set():
         caa_findings, relevant = check_caa(resolved, expectation, ctx, zone)
         findings.extend(caa_findings)
@@ -79,6 +80,18 @@ def check_host(target: Target, ctx: CheckContext, guess: Guesser = _no_guess) ->
         findings=tuple(findings),
         facts=facts,
     )
+
+
+def reconcile(findings: list[Finding], auth: AuthCheck, expectation: Expectation) -> list[Finding]:
+    """Add the authoritative findings; a wrong CNAME that the name servers already hold correctly is
+    not a mistake to fix but a change on its way (the not-propagated finding says how long)."""
+    fixed_upstream = auth.cname is not None and expectation.accepts_target(auth.cname)
+    kept = [
+        finding
+        for finding in findings
+        if not (fixed_upstream and finding.code == "dns.cname_mismatch")
+    ]
+    return kept + list(auth.findings)
 
 
 def _web_checks(
@@ -114,7 +127,12 @@ def _soften(finding: Finding, expectation: Expectation) -> Finding:
     if finding.severity not in (Severity.FAIL, Severity.WARN):
         return finding
     note = expectation.https_note or "HTTPS is not expected for this ESP."
-    return dataclasses.replace(finding, severity=Severity.INFO, detail=f"{finding.detail} ({note})")
+    return dataclasses.replace(
+        finding,
+        severity=Severity.INFO,
+        detail=f"{finding.detail} ({note})",
+        fix="Nothing to do unless the ESP starts offering HTTPS for custom tracking domains.",
+    )
 
 
 class Scan:

@@ -97,6 +97,14 @@ def days_left(not_after: dt.datetime, now: dt.datetime) -> int:
     return int((not_after - now).total_seconds() // 86400)
 
 
+def _ago(not_after: dt.datetime, now: dt.datetime) -> str:
+    """ ", N days ago" for an expired certificate, counting whole days elapsed."""
+    elapsed = int((now - not_after).total_seconds() // 86400)
+    return (
+        ", earlier today" if elapsed == 0 else f", {elapsed} day{'s' if elapsed != 1 else ''} ago"
+    )
+
+
 def parse_certificate(der: bytes) -> CertificateInfo:
     """Read the operator-relevant fields of a DER certificate; raises ValueError when malformed."""
     cert = x509.load_der_x509_certificate(der)
@@ -316,7 +324,7 @@ def _words(
         "names": ", ".join(names) or "no DNS name",
         "when": f"{cert.not_after:%Y-%m-%d}" if cert else "an unknown date",
         "left": left,
-        "ago": f", {-left} days ago" if cert and left < 0 else "",
+        "ago": _ago(cert.not_after, now) if cert and left < 0 else "",
         "warning": ctx.expiry_warning_days,
         "store": f"the CA bundle {ctx.ca_bundle}" if ctx.ca_bundle else "the system trust store",
         "ipv6": _IPV6_NOTE if ":" in addresses else "",
