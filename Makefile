@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PRISM := node_modules/.bin/prism
 
-.PHONY: demo test lint typecheck pytest fmt clean
+.PHONY: demo test lint typecheck pytest fmt screenshots clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -30,6 +30,9 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP) $(PRISM)
 	$(PY) -m pytest -q
+
+screenshots: $(STAMP)
+	$(PY) -m tui.sim.screenshots screenshots
 
 fmt: $(STAMP)
 	$(VENV)/bin/ruff format .

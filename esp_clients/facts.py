@@ -38,6 +38,11 @@ class EspFacts:
     https_note: str = ""
 
     @property
+    def eu(self) -> bool:
+        """Whether this variant is the ESP's EU region (accounts never change region by DNS)."""
+        return "eu" in self.variant.split("-")
+
+    @property
     def name(self) -> str:
         """The `--esp` name of this variant, e.g. ``mailgun-eu``."""
         return self.esp if self.variant == "" else f"{self.esp}-{self.variant}"

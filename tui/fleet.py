@@ -182,8 +182,12 @@ class FleetScan:
         self._scan = Scan(targets, self.ctx, concurrency=self.concurrency, guess=self._guess)
         for report in self._scan.run():
             row = rows[report.key]
+            view = self.views.get(row.account)
             yield dataclasses.replace(
-                row, report=report, esp_findings=self._esp_findings(row, report.expectation)
+                row,
+                report=report,
+                esp_view=row.esp_view or (view.domain(row.host) if view else None),
+                esp_findings=self._esp_findings(row, report.expectation),
             )
 
     def _untracked_rows(self) -> dict[str, FleetRow]:
@@ -247,8 +251,9 @@ def fleet_expectation(
     """A host's expectation: the account's ESP variant (narrowed by the chain within the family),
     the inventory's `expect_target`, else the target the ESP's API expects (`domain`)."""
     facts = account_facts(account)
-    if facts.variant in ("", "eu"):
-        facts = guess_from_chain(chain[1:], esp=facts.esp) or facts
+    guessed = guess_from_chain(chain[1:], esp=facts.esp)
+    if guessed is not None and guessed.eu == facts.eu:
+        facts = guessed
     override = expect_target or (domain.expected_target if domain else None)
     expectation = expectation_from_facts(facts, override)
     if override and not expect_target:

@@ -12,16 +12,17 @@ from tui.summary import SYMBOLS, Cell, summarize
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("health", "health"),
     ("host", "host"),
-    ("brand", "brand"),
-    ("esp", "ESP/account"),
     ("dns", "DNS"),
     ("caa", "CAA"),
     ("tls", "TLS"),
     ("https", "HTTPS"),
     ("verified", "verified"),
     ("lists", "lists"),
+    ("esp", "ESP/account"),
+    ("brand", "brand"),
 )
-"""(key, header) of each column, in order."""
+"""(key, header) of each column, in order: what matters most first, so that an 80-column
+terminal shows the health, the host and the DNS, CAA and TLS verdicts without scrolling."""
 
 GROUPS = ("none", "brand", "esp", "account")
 PENDING = "… pending"
@@ -81,8 +82,11 @@ def esp_cells(row: FleetRow) -> tuple[tuple[Severity | None, str], tuple[Severit
     view = row.esp_view
     https_finding = codes.get("esp.https_off") or codes.get("esp.cert_problem")
     if https_finding is not None:
-        text = "✗ off" if https_finding.code == "esp.https_off" else "✗ cert"
-        https: tuple[Severity | None, str] = (https_finding.severity, text)
+        state = "off" if https_finding.code == "esp.https_off" else _cert_word(view)
+        https: tuple[Severity | None, str] = (
+            https_finding.severity,
+            f"{SYMBOLS[https_finding.severity]} {state}",
+        )
     elif view is not None and view.https is not None:
         https = (Severity.OK, "✓ on") if view.https else (Severity.INFO, "i off")
     else:
@@ -93,6 +97,11 @@ def esp_cells(row: FleetRow) -> tuple[tuple[Severity | None, str], tuple[Severit
     elif "esp.ok" in codes or (view is not None and view.verified):
         verified = (Severity.OK, "✓ yes")
     return https, verified
+
+
+def _cert_word(view: object) -> str:
+    status = getattr(getattr(view, "certificate", None), "status", "")
+    return f"cert {status}" if status else "cert"
 
 
 def matches(row: FleetRow, filter_text: str) -> bool:

@@ -96,7 +96,7 @@ class HttpsFlow:
         if elapsed < self.polling.interval:
             return (
                 f"certificate {state.status}: checking every {self.polling.interval:.0f} s, "
-                f"for up to {self.polling.timeout:.0f} s (Ctrl-C stops waiting)…"
+                f"for up to {self.polling.timeout:.0f} s…"
             )
         return f"certificate {state.status} ({elapsed:.0f} s)…"
 

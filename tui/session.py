@@ -3,7 +3,7 @@ reach the network, credentials, ESP clients, the audit log and the read-only swi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from checks.context import CheckContext, WallClock, utc_now
@@ -30,9 +30,12 @@ class Session:
     refresh_interval: float = 0.0
     poll_interval: float = 5.0
     clock: WallClock = utc_now
+    context_factory: Callable[[], CheckContext] | None = None
 
     def context(self) -> CheckContext:
         """A fresh CheckContext (each scan gets its own answer cache)."""
+        if self.context_factory is not None:
+            return self.context_factory()
         return build_context(self.options, self.environment)
 
     def actions(self) -> Actions:

@@ -22,6 +22,7 @@ def add_inventory_option(parser: argparse.ArgumentParser) -> None:
         "--inventory",
         type=Path,
         metavar="FILE",
+        default=argparse.SUPPRESS,
         help=f"the inventory (default: {default_inventory_path()})",
     )
 
@@ -76,7 +77,7 @@ def network_options(args: argparse.Namespace, settings: Settings | None = None) 
 
 def inventory_path(args: argparse.Namespace) -> Path:
     """The inventory the user asked for, or the default one."""
-    path: Path | None = args.inventory
+    path: Path | None = getattr(args, "inventory", None)
     return path if path is not None else default_inventory_path()
 
 

@@ -27,6 +27,7 @@ def add_root_options(parser: argparse.ArgumentParser) -> None:
         "--inventory",
         type=Path,
         metavar="FILE",
+        default=None,
         help="the inventory (default: $XDG_CONFIG_HOME/trackdeck/inventory.toml)",
     )
     parser.add_argument("--read-only", action="store_true", help="refuse every write at the ESPs")

@@ -1,12 +1,14 @@
-"""`trackdeck demo`: the bundled demo fleet in a simulated world (loopback DNS, local TLS, no network)."""
+"""`trackdeck demo`: the dashboard on a bundled demo fleet in a simulated world (loopback DNS, local
+TLS, ESP APIs in process): no network, no credentials."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING
 
-from tui.output import exit_status, stdout_console, write_json, write_table
+from tui.commands.scan import print_rows
+from tui.output import exit_status
+from tui.paths import state_dir
 
 if TYPE_CHECKING:
     from tui.commands import Subcommands
@@ -16,29 +18,37 @@ def add_parser(subparsers: Subcommands) -> None:
     """Register `demo`."""
     parser = subparsers.add_parser(
         "demo",
-        help="scan the bundled demo fleet in a simulated world (no network, no credentials)",
-        description="Start a simulated world on loopback (DNS server, TLS servers, blocklists) and "
-        "scan a demo fleet that shows every failure mode trackdeck finds.",
+        help="the dashboard on a bundled demo fleet (no network, no credentials)",
+        description="Start a simulated world on loopback (DNS servers, TLS servers, blocklists, ESP "
+        "APIs in process) and open the dashboard on a demo fleet that shows every failure mode "
+        "trackdeck finds. Writes (verify, HTTPS) go to the simulated ESPs; they are audited in "
+        f"{state_dir() / 'demo-audit.jsonl'}.",
     )
-    parser.add_argument("--json", action="store_true", help="print the versioned JSON document")
-    parser.add_argument("-v", "--verbose", action="store_true", help="show each finding's evidence")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--table", action="store_true", help="scan headless and print the table")
+    output.add_argument("--json", action="store_true", help="scan headless and print JSON")
+    parser.add_argument("-v", "--verbose", action="store_true", help="with --table: evidence too")
+    parser.add_argument(
+        "--read-only", action="store_true", default=argparse.SUPPRESS, help="refuse every write"
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Scan the demo fleet headless and print it."""
-    from tui.sim.demo import demo_world, scan_demo  # noqa: PLC0415 - starts servers; load on use
+    """Open the dashboard on the demo fleet, or scan it headless."""
+    from tui.sim.demo_session import demo_session  # noqa: PLC0415 - starts servers; load on use
 
-    console = stdout_console()
-    with demo_world() as world:
-        if not args.json:
-            console.print(
-                f"[dim]demo world: DNS on {world.dns_text}, {world.tls_count} TLS servers "
-                "on loopback; nothing leaves this machine[/dim]"
-            )
-        reports = scan_demo(world)
-    if args.json:
-        write_json(reports, sys.stdout)
-    else:
-        write_table(reports, console, verbose=args.verbose)
-    return exit_status(reports)
+    with demo_session(
+        read_only=getattr(args, "read_only", False),
+        audit_path=state_dir() / "demo-audit.jsonl",
+    ) as (session, _world, _esps):
+        if args.table or args.json:
+            fleet = session.fleet_scan()
+            order = {row.key: index for index, row in enumerate(fleet.rows())}
+            rows = sorted(fleet.run(), key=lambda row: order.get(row.key, len(order)))
+            print_rows(rows, as_json=args.json, verbose=args.verbose)
+            return exit_status([row.merged_report() for row in rows])
+        from tui.app import TrackdeckApp  # noqa: PLC0415 - Textual loads only for the dashboard
+
+        TrackdeckApp(session).run()
+    return 0

@@ -73,6 +73,7 @@ def enable(actions: Actions, inventory: Inventory, args: argparse.Namespace) -> 
         if not confirm(f"Turn HTTPS on for {preflight.host} at {where}?", args):
             print("Nothing changed.")
             return EXIT_DECLINED
+    print("Working; Ctrl-C stops waiting for the certificate (HTTPS then stays off).")
     result = actions.enable_https(
         preflight.host,
         args.account,

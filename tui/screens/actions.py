@@ -95,7 +95,7 @@ class ActionScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="action-dialog"):
             yield Static(
-                f"[b]{escape(self.verb.capitalize())} {escape(self.row.host)}[/b]\n"
+                f"[b]{escape(self.verb[0].upper() + self.verb[1:])} {escape(self.row.host)}[/b]\n"
                 f"{escape(self.row.esp_label)} account {escape(self.row.account)}",
                 id="action-title",
             )
@@ -133,6 +133,7 @@ class ActionScreen(ModalScreen[bool]):
             self.state = "refused"
             text.update(f"[b $warning]Not available:[/] {escape(message.refusal)}")
             self.query_one("#cancel", Button).label = "Close"
+            self.query_one("#confirm", Button).display = False
             return
         self.preflight = message.preflight
         self.state = "confirm"
@@ -149,11 +150,18 @@ class ActionScreen(ModalScreen[bool]):
                 "again now?\n\n[dim]y or Enter to confirm, Escape to cancel.[/dim]"
             )
         lines = ["[b]Preflight[/b] (nothing is written until you confirm)"]
+        lines += [
+            f"[$success]✓[/] {escape(finding.title)}"
+            for finding in self.preflight.report.findings
+            if finding.severity is Severity.OK and finding.code.startswith(("dns.", "caa.", "esp."))
+        ]
         for finding in self.preflight.blocking:
             lines.append(f"[b $error]✗[/] {escape(finding.title)}")
             lines.append(f"    fix: {escape(finding.fix)}")
         if self.preflight.passed:
-            lines.append("[$success]✓[/] CNAME, proxy, CAA and the ESP's verification allow HTTPS.")
+            lines.append(
+                "[b $success]Preflight passed[/]: nothing stops the ESP from issuing the certificate."
+            )
             lines.append(
                 "\nThe ESP will issue a certificate (this can take minutes), then links switch "
                 "to https://.\n[dim]y or Enter to confirm, Escape to cancel.[/dim]"
@@ -196,10 +204,13 @@ class ActionScreen(ModalScreen[bool]):
         self.post_message(ActionProgressed(text))
 
     def on_action_progressed(self, message: ActionProgressed) -> None:
-        self.query_one("#action-text", Static).update(escape(message.text))
+        self.query_one("#action-text", Static).update(
+            f"{escape(message.text)}\n\n[dim]Escape stops waiting (HTTPS then stays off).[/dim]"
+        )
 
     def on_action_done(self, message: ActionDone) -> None:
         self.state = "done"
+        self.query_one("#confirm", Button).display = False
         self.query_one("#cancel", Button).label = "Close"
         self.query_one("#cancel", Button).focus()
         text = self.query_one("#action-text", Static)

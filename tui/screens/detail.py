@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.markup import escape
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -18,11 +19,15 @@ from tui.output import SEVERITY_STYLE
 from tui.summary import SYMBOLS
 
 
-def finding_label(finding: Finding) -> str:
-    """One line per finding in the list: symbol, severity, code, title (markup-safe)."""
-    style = SEVERITY_STYLE[finding.severity]
-    mark = f"{SYMBOLS[finding.severity]} {finding.severity.value:<7}"
-    return f"[{style}]{mark}[/] [dim]{escape(finding.code)}[/]  {escape(finding.title)}"
+def finding_label(finding: Finding) -> Text:
+    """One line per finding in the list: symbol, severity, code, title (network text stays text)."""
+    mark = f"{SYMBOLS[finding.severity]} {finding.severity.value:<8}"
+    return Text.assemble(
+        (mark, SEVERITY_STYLE[finding.severity]),
+        (finding.code, "dim"),
+        (" · ", "dim"),
+        finding.title,
+    )
 
 
 def finding_text(finding: Finding) -> str:

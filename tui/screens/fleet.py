@@ -121,8 +121,13 @@ class FleetScreen(Screen[None]):
 
     def on_scan_finished(self, message: ScanFinished) -> None:
         self.scanning = False
+        first = self.finished_at is None
         self.finished_at = message.finished_at
         self._redraw()
+        if first:
+            table = self.query_one(FleetTable)
+            table.move_cursor(row=0)
+            table.scroll_home(animate=False)
         self._arm_refresh()
 
     def _arm_refresh(self) -> None:
