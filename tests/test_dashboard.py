@@ -221,7 +221,7 @@ async def test_https_flow_confirmed(rig: Rig) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         text = str(app.screen.query_one("#action-text", Static).render())
-        assert "allow HTTPS" in text
+        assert "Preflight passed" in text
         await pilot.press("y")
         await app.workers.wait_for_complete()
         await pilot.pause()

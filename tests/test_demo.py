@@ -225,22 +225,30 @@ def test_world_stops_even_when_the_caller_fails() -> None:
     assert _port_is_free("127.0.0.1", port)
 
 
-def test_cli_demo_json_exits_2_with_every_host(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_demo_json_exits_2_with_every_host(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     assert main(["demo", "--json"]) == 2
     document = json.loads(capsys.readouterr().out)
     assert document["version"] == 1
     domains = document["domains"]
-    assert [(d["host"], d["esp"]) for d in domains] == [(e.host, e.esp) for e in DEMO_FLEET]
+    listed = [(d["host"], d["esp"]) for d in domains if d["brand"] != "(not in inventory)"]
+    assert listed == [(e.host, e.esp) for e in DEMO_FLEET]
+    assert {d["host"] for d in domains if d["brand"] == "(not in inventory)"} == {
+        "old-links.acme.example"
+    }
     dangling = next(d for d in domains if d["host"] == "track.evergreen.example")
     assert dangling["health"] == "fail"
     assert "dns.dangling" in {finding["code"] for finding in dangling["findings"]}
 
 
 def test_cli_demo_table_names_the_world_and_the_fixes(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("COLUMNS", "250")  # one finding per line, as on a wide terminal
-    assert main(["demo"]) == 2
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    assert main(["demo", "--table"]) == 2
     out = capsys.readouterr().out
     assert "nothing leaves this machine" in out and "TLS servers" in out
     assert "fix: Remove the CNAME at track.evergreen.example" in out

@@ -7,7 +7,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from tui.commands.scan import print_rows
-from tui.output import exit_status
+from tui.output import exit_status, stdout_console
 from tui.paths import state_dir
 
 if TYPE_CHECKING:
@@ -41,8 +41,14 @@ def run(args: argparse.Namespace) -> int:
     with demo_session(
         read_only=getattr(args, "read_only", False),
         audit_path=state_dir() / "demo-audit.jsonl",
-    ) as (session, _world, _esps):
+    ) as (session, world, esps):
         if args.table or args.json:
+            if args.table:
+                stdout_console().print(
+                    f"[dim]demo world: DNS on {world.dns_text}, {world.tls_count} TLS servers "
+                    f"and {len(esps.esps)} ESP accounts simulated on loopback; nothing leaves "
+                    "this machine[/dim]"
+                )
             fleet = session.fleet_scan()
             order = {row.key: index for index, row in enumerate(fleet.rows())}
             rows = sorted(fleet.run(), key=lambda row: order.get(row.key, len(order)))
