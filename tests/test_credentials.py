@@ -269,3 +269,16 @@ def test_botocore_loader_reads_the_standard_chain(
         access_key_id="AKIDEXAMPLE", secret_access_key=CANARY
     )
     assert botocore_credentials("no-such-profile") is None
+
+
+def test_the_dqs_key_comes_from_the_environment_then_the_keyring() -> None:
+    from tests.fakes import MemoryKeyring
+
+    ring = MemoryKeyring({"spamhaus-dqs": "dqs-from-keyring"})
+    assert CredentialStore(environ={}, keyring_backend=ring).named_secret("spamhaus-dqs") == (
+        "dqs-from-keyring"
+    )
+    environ = {"TRACKDECK_SECRET_SPAMHAUS_DQS": "dqs-from-env"}
+    store = CredentialStore(environ=environ, keyring_backend=ring)
+    assert store.named_secret("spamhaus-dqs") == "dqs-from-env"
+    assert CredentialStore(environ={}, keyring_backend=MemoryKeyring()).named_secret("x") is None

@@ -308,3 +308,24 @@ async def test_keys_are_handled_while_every_dns_answer_is_slow(rig: Rig) -> None
         assert fleet(app).scanning
         assert elapsed < 1.0
         await scanned(app)
+
+
+async def test_periodic_refresh_never_overlaps_a_running_scan(rig: Rig) -> None:
+    rig.world.resolver.set_rules([Rule(delay=0.05)])
+    app = TrackdeckApp(rig.session(refresh_interval=0.2))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = fleet(app)
+        starts = 0
+        overlapping = False
+        was_scanning = False
+        for _ in range(120):
+            await pilot.pause(0.02)
+            if screen.scanning and not was_scanning:
+                starts += 1
+            if screen.scanning and screen.progress[0] > screen.progress[1]:
+                overlapping = True
+            was_scanning = screen.scanning
+            if starts >= 3:
+                break
+        assert starts >= 2, "the refresh timer never started a second scan"
+        assert not overlapping

@@ -153,6 +153,18 @@ class CredentialStore:
         """Where the account's secret comes from, or why there is none (never the secret)."""
         return self._resolve(account)[1]
 
+    def named_secret(self, name: str) -> str | None:
+        """A secret that belongs to no ESP account (the Spamhaus DQS key, `spamhaus-dqs`): the
+        environment first, then the keyring; None when neither has it or the keyring fails."""
+        from_env = self._environ.get(env_var_name(name), "").strip()
+        if from_env:
+            return from_env
+        try:
+            stored = self._keyring_call(name, lambda ring: ring.get_password(SERVICE, name))
+        except CredentialsUnavailable:
+            return None
+        return stored.strip() if stored else None
+
     def set(self, account_name: str, secret: str) -> None:
         """Store `secret` in the keyring for `account_name`; raise CredentialsUnavailable if it cannot."""
         secret = secret.strip()

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from checks.context import BlocklistSettings, CheckContext, Dialer, direct_dialer
 from checks.dnsclient import DnsClient, Server, parse_server, system_nameservers
 
-DQS_ENV = "TRACKDECK_SECRET_SPAMHAUS_DQS"
+DQS_ACCOUNT = "spamhaus-dqs"
+"""The keyring user (and TRACKDECK_SECRET_SPAMHAUS_DQS variable) of the Spamhaus DQS key."""
 
 
 class ConfigError(ValueError):
@@ -31,6 +31,13 @@ class NetworkOptions:
     dqs_key: str | None = field(default=None, repr=False)
 
 
+def _stored_dqs_key() -> str | None:
+    """The Spamhaus DQS key from TRACKDECK_SECRET_SPAMHAUS_DQS or the keyring (`spamhaus-dqs`)."""
+    from tui.credentials import CredentialStore  # noqa: PLC0415 - keyring loads only when needed
+
+    return CredentialStore().named_secret(DQS_ACCOUNT)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Environment:
     """How trackdeck reaches the outside world: the real network, or a simulated loopback world
@@ -38,6 +45,7 @@ class Environment:
 
     dialer: Dialer = direct_dialer
     authoritative_port: int = 53
+    dqs_key: Callable[[], str | None] = _stored_dqs_key
 
 
 REAL_NETWORK = Environment()
@@ -63,7 +71,7 @@ def build_context(options: NetworkOptions, environment: Environment = REAL_NETWO
     if not servers:
         raise ConfigError("no resolver: /etc/resolv.conf has none; give --resolver IP")
     list_servers = parse_servers(options.blocklist_resolvers, "--blocklist-resolver") or servers
-    dqs_key = options.dqs_key or os.environ.get(DQS_ENV) or None
+    dqs_key = options.dqs_key or environment.dqs_key()
     return CheckContext(
         resolver=DnsClient(servers, timeout=options.timeout),
         blocklist_resolver=DnsClient(list_servers, timeout=options.timeout),

@@ -19,6 +19,7 @@ from tui.credentials import (
 )
 from tui.fleet import account_facts
 from tui.inventory import Account
+from tui.netconfig import DQS_ACCOUNT
 
 if TYPE_CHECKING:
     from tui.commands import Subcommands
@@ -67,8 +68,9 @@ def store_from(args: argparse.Namespace) -> CredentialStore:
 
 
 def known_account(args: argparse.Namespace) -> Account | None:
-    """The inventory's account named on the command line; None when there is no inventory yet."""
-    if not inventory_path(args).exists():
+    """The inventory's account named on the command line; None when there is no inventory yet
+    (or for `spamhaus-dqs`, the Spamhaus DQS key, which belongs to no ESP account)."""
+    if not inventory_path(args).exists() or args.account == DQS_ACCOUNT:
         return None
     inventory = load(args)
     try:
@@ -91,7 +93,9 @@ def run_set(args: argparse.Namespace) -> int:
     if refusal:
         print(refusal, file=sys.stderr)
         return EXIT_NOTHING_DONE
-    if account is None:
+    if name == DQS_ACCOUNT:
+        print("Storing the Spamhaus DQS key: blocklist queries will use your DQS zones.")
+    elif account is None:
         print(f"note: no inventory at {inventory_path(args)}; storing the key for {name} anyway")
     elif (status := store_from(args).status(account)).source == "unavailable":
         print(f"trackdeck creds set: nothing stored: {status.detail}", file=sys.stderr)
