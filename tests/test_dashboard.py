@@ -154,7 +154,8 @@ async def test_filter_by_code_and_clear(rig: Rig) -> None:
         assert table_keys(app) == ["acme-mg/dangling.brand.example"]
         await pilot.press("enter", "escape")
         assert len(table_keys(app)) == 4
-        assert not app.screen.query_one(Input).display
+        assert app.screen.query_one(Input).value == ""
+        assert app.screen.focused is app.screen.query_one(DataTable)
 
 
 async def test_group_and_sort(rig: Rig) -> None:

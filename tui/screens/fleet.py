@@ -55,13 +55,13 @@ class FleetScreen(Screen[None]):
         yield Static(id="summary")
         yield FleetTable(id="fleet")
         yield Input(
-            placeholder="filter: host, brand, ESP, account, code, fail, unknown …", id="filter"
+            placeholder="/ filter: host, brand, ESP, account, finding code, fail, unknown …",
+            id="filter",
         )
         yield Footer()
 
     def on_mount(self) -> None:
         self.rows = {row.key: row for row in self.session.fleet_scan().rows()}
-        self.query_one(Input).display = False
         self._redraw()
         self.call_after_refresh(self.start_scan)
 
@@ -192,9 +192,7 @@ class FleetScreen(Screen[None]):
 
     def action_filter(self) -> None:
         """Show the filter box."""
-        box = self.query_one(Input)
-        box.display = True
-        box.focus()
+        self.set_focus(self.query_one(Input))  # now: keys typed right after "/" go in the box
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -203,16 +201,14 @@ class FleetScreen(Screen[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
-        self.query_one(FleetTable).focus()
+        self.set_focus(self.query_one(FleetTable))
 
     def action_clear_filter(self) -> None:
         """Clear the filter and grouping."""
-        box = self.query_one(Input)
-        box.value = ""
-        box.display = False
+        self.query_one(Input).value = ""
         self.view = ViewState(sort=self.view.sort)
         self._redraw()
-        self.query_one(FleetTable).focus()
+        self.set_focus(self.query_one(FleetTable))
 
     def action_cycle_group(self) -> None:
         """Group by none → brand → ESP → account."""

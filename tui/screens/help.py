@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -45,17 +47,20 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 )
 
 
-def help_text() -> str:
-    """The key reference as markup."""
-    lines = ["[b]trackdeck keys[/b]", ""]
+def help_table() -> Table:
+    """The key reference as a two-column table (descriptions wrap under themselves)."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    table.add_row(Text("trackdeck keys", style="bold"), "")
     for section, keys in KEYS:
-        lines.append(f"[b]{section}[/b]")
-        lines += [f"  [b $accent]{key:<14}[/] {what}" for key, what in keys]
-        lines.append("")
-    lines.append(
-        "[dim]Health reads as a word and a symbol: ✗ fail  ? unknown  ! warn  i info  ✓ ok[/dim]"
-    )
-    return "\n".join(lines)
+        table.add_row("", "")
+        table.add_row(Text(section, style="bold underline"), "")
+        for key, what in keys:
+            table.add_row(Text(key, style="bold"), what)
+    table.add_row("", "")
+    table.add_row("", Text("Health: ✗ fail  ? unknown  ! warn  i info  ✓ ok", style="dim"))
+    return table
 
 
 class HelpScreen(ModalScreen[None]):
@@ -67,4 +72,4 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-dialog"):
-            yield Static(help_text())
+            yield Static(help_table())
