@@ -11,7 +11,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, cast
 
 import httpx
 
@@ -268,6 +268,24 @@ def unsupported_error(client: EspClient, capability: Capability) -> EspUnsupport
     return EspUnsupported.from_unsupported(
         unsupported, esp=client.label, account=client.account.name
     )
+
+
+class WithoutHttpsCalls:
+    """Mixin for ESPs whose API has neither certificate calls nor an HTTPS switch: each such call
+    raises EspUnsupported with the client's own explain() reason."""
+
+    def request_certificate(self, domain: TrackingDomain) -> CertificateState:
+        """Unsupported: this ESP's API has no certificate call."""
+        raise unsupported_error(cast("EspClient", self), Capability.CERTIFICATE)
+
+    def certificate_status(self, domain: TrackingDomain) -> CertificateState:
+        """Unsupported: this ESP's API reports no certificate state."""
+        raise unsupported_error(cast("EspClient", self), Capability.CERTIFICATE)
+
+    def set_https(self, domain: TrackingDomain, enabled: bool) -> TrackingDomain:
+        """Unsupported: this ESP's API cannot switch HTTPS."""
+        capability = Capability.HTTPS_ENABLE if enabled else Capability.HTTPS_DISABLE
+        raise unsupported_error(cast("EspClient", self), capability)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")

@@ -15,7 +15,6 @@ from esp_clients.base import (
     UNKNOWN_CERTIFICATE,
     AccountRef,
     Capability,
-    CertificateState,
     EspAuthError,
     EspError,
     EspNotFound,
@@ -25,6 +24,7 @@ from esp_clients.base import (
     ShapeError,
     TrackingDomain,
     Unsupported,
+    WithoutHttpsCalls,
     api_key,
     as_list,
     as_mapping,
@@ -32,7 +32,6 @@ from esp_clients.base import (
     opt_bool,
     opt_str,
     sanitize,
-    unsupported_error,
 )
 
 BASE = "https://mandrillapp.com/api/1.4"
@@ -106,7 +105,7 @@ def _details(
     return tuple((key, value) for key, value in facts if value)
 
 
-class MandrillClient:
+class MandrillClient(WithoutHttpsCalls):
     """The custom tracking domains of one Mandrill account."""
 
     capabilities = frozenset({Capability.LIST, Capability.VERIFY})
@@ -154,19 +153,6 @@ class MandrillClient:
     def verify(self, domain: TrackingDomain) -> TrackingDomain:
         """Ask Mandrill to re-check the domain's CNAME and return its new view."""
         return self._parse(self._call("/urls/check-tracking-domain", {"domain": domain.esp_id}))
-
-    def request_certificate(self, domain: TrackingDomain) -> CertificateState:
-        """Unsupported: Mandrill's API has no certificate calls."""
-        raise unsupported_error(self, Capability.CERTIFICATE)
-
-    def certificate_status(self, domain: TrackingDomain) -> CertificateState:
-        """Unsupported: Mandrill's API reports no certificate state."""
-        raise unsupported_error(self, Capability.CERTIFICATE)
-
-    def set_https(self, domain: TrackingDomain, enabled: bool) -> TrackingDomain:
-        """Unsupported: Mandrill's API has no HTTPS setting."""
-        capability = Capability.HTTPS_ENABLE if enabled else Capability.HTTPS_DISABLE
-        raise unsupported_error(self, capability)
 
     def close(self) -> None:
         """Release the HTTP client."""

@@ -23,6 +23,7 @@ from esp_clients.base import (
     ShapeError,
     TrackingDomain,
     Unsupported,
+    WithoutHttpsCalls,
     api_key,
     as_list,
     as_mapping,
@@ -31,7 +32,6 @@ from esp_clients.base import (
     opt_str,
     quote_segment,
     sanitize,
-    unsupported_error,
 )
 
 BASES = {"global": "https://api.sendgrid.com", "eu": "https://api.eu.sendgrid.com"}
@@ -138,7 +138,7 @@ def _details(link: Mapping[str, object], dns: Mapping[str, object]) -> tuple[tup
     return tuple(facts)
 
 
-class SendGridClient:
+class SendGridClient(WithoutHttpsCalls):
     """The branded links of one SendGrid account (or subuser, via on-behalf-of)."""
 
     capabilities = frozenset({Capability.LIST, Capability.VERIFY})
@@ -201,19 +201,6 @@ class SendGridClient:
         fresh = self.get(domain.esp_id)
         extra = tuple(p for p in fresh.problems if p not in reasons)
         return replace(fresh, problems=reasons + extra)
-
-    def request_certificate(self, domain: TrackingDomain) -> CertificateState:
-        """Unsupported: SendGrid's API has no certificate call."""
-        raise unsupported_error(self, Capability.CERTIFICATE)
-
-    def certificate_status(self, domain: TrackingDomain) -> CertificateState:
-        """Unsupported: SendGrid's API reports no certificate state."""
-        raise unsupported_error(self, Capability.CERTIFICATE)
-
-    def set_https(self, domain: TrackingDomain, enabled: bool) -> TrackingDomain:
-        """Unsupported: SendGrid's API cannot switch HTTPS for a branded link."""
-        capability = Capability.HTTPS_ENABLE if enabled else Capability.HTTPS_DISABLE
-        raise unsupported_error(self, capability)
 
     def close(self) -> None:
         """Release the HTTP client."""
