@@ -26,7 +26,6 @@ from esp_clients.base import (
     EspRejected,
     EspSecret,
     EspUnavailable,
-    HttpApi,
     ShapeError,
     TrackingDomain,
     Unsupported,
@@ -39,6 +38,7 @@ from esp_clients.base import (
     quote_segment,
     sanitize,
 )
+from esp_clients.http import HttpApi
 
 BASES = {"us": "https://api.mailgun.net", "eu": "https://api.eu.mailgun.net"}
 PAGE_SIZE = 100

@@ -20,7 +20,6 @@ from esp_clients.base import (
     EspNotFound,
     EspRejected,
     EspSecret,
-    HttpApi,
     ShapeError,
     TrackingDomain,
     Unsupported,
@@ -33,6 +32,7 @@ from esp_clients.base import (
     opt_str,
     sanitize,
 )
+from esp_clients.http import HttpApi
 
 BASE = "https://mandrillapp.com/api/1.4"
 TARGET = "mandrillapp.com"

@@ -13,7 +13,6 @@ from esp_clients.base import (
     CertificateState,
     EspBadResponse,
     EspSecret,
-    HttpApi,
     ShapeError,
     TrackingDomain,
     Unsupported,
@@ -26,6 +25,7 @@ from esp_clients.base import (
     quote_segment,
     require,
 )
+from esp_clients.http import HttpApi
 
 BASE_URL = "https://api.resend.com"
 LABEL = "Resend"

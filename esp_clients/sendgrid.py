@@ -19,7 +19,6 @@ from esp_clients.base import (
     Capability,
     CertificateState,
     EspSecret,
-    HttpApi,
     ShapeError,
     TrackingDomain,
     Unsupported,
@@ -33,6 +32,7 @@ from esp_clients.base import (
     quote_segment,
     sanitize,
 )
+from esp_clients.http import HttpApi
 
 BASES = {"global": "https://api.sendgrid.com", "eu": "https://api.eu.sendgrid.com"}
 LIST_LIMIT = 500

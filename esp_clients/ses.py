@@ -1,7 +1,7 @@
 """Amazon SES v2: configuration sets' custom redirect (tracking) domains and their HTTPS policy.
 
-Requests are signed with AWS Signature Version 4 by botocore (service name `ses`) inside an
-`httpx.Auth`, so the signature always covers the exact bytes httpx sends, retries included.
+Requests are signed with AWS Signature Version 4 by `esp_clients.sigv4.SigV4`, an `httpx.Auth`,
+so the signature always covers the exact bytes httpx sends, retries included.
 """
 
 from __future__ import annotations
@@ -9,13 +9,10 @@ from __future__ import annotations
 import datetime
 import re
 import time
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import httpx
-from botocore.auth import SIGV4_TIMESTAMP, SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 
 from esp_clients.base import (
     AccountRef,
@@ -27,7 +24,6 @@ from esp_clients.base import (
     EspError,
     EspNotFound,
     EspSecret,
-    HttpApi,
     ShapeError,
     TrackingDomain,
     Unsupported,
@@ -38,6 +34,8 @@ from esp_clients.base import (
     quote_segment,
     require,
 )
+from esp_clients.http import HttpApi
+from esp_clients.sigv4 import SigV4
 
 IAM_ACTIONS = (
     "ses:ListConfigurationSets",
@@ -45,7 +43,6 @@ IAM_ACTIONS = (
     "ses:GetEmailIdentity",
     "ses:PutConfigurationSetTrackingOptions",
 )
-SIGNING_NAME = "ses"
 PAGE_SIZE = 100
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 
@@ -97,72 +94,6 @@ def _short_type(value: str) -> str:
 def error_kind(status: int, body: object) -> type[EspError] | None:
     """401/403 from AWS are credential or IAM problems: say which actions are needed."""
     return SesAuthError if status in (401, 403) else None
-
-
-class SigV4(httpx.Auth):
-    """Signs each httpx request with AWS SigV4 (botocore), over the exact bytes httpx will send."""
-
-    requires_request_body = True
-
-    def __init__(
-        self,
-        credentials: AwsCredentials,
-        region: str,
-        *,
-        service: str = SIGNING_NAME,
-        now: Callable[[], datetime.datetime] | None = None,
-    ) -> None:
-        aws_credentials = Credentials(
-            credentials.access_key_id, credentials.secret_access_key, credentials.session_token
-        )
-        self._signer = SigV4Auth(aws_credentials, service, region)
-        self._region = region
-        self._service = service
-        self._now = now or _utcnow
-
-    def __repr__(self) -> str:
-        return f"SigV4(region={self._region!r}, service={self._service!r})"
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        """Add Authorization, X-Amz-Date (and X-Amz-Security-Token) to `request`."""
-        request.headers.update(self.signed_headers(request))
-        yield request
-
-    def signed_headers(self, request: httpx.Request) -> dict[str, str]:
-        """The SigV4 headers for `request` (method, URL, Host and body bytes are signed)."""
-        aws_request = AWSRequest(
-            method=request.method,
-            url=str(request.url),
-            data=request.content,
-            headers={"Host": request.headers["host"]},
-        )
-        sign(aws_request, self._signer, self._now().strftime(SIGV4_TIMESTAMP))
-        wanted = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token")
-        return {name: aws_request.headers[name] for name in wanted if name in aws_request.headers}
-
-
-def sign(request: AWSRequest, signer: SigV4Auth, timestamp: str) -> None:
-    """What `SigV4Auth.add_auth` does, through its public steps, at `timestamp` (not the clock).
-
-    Unlike `add_auth`, this logs nothing: botocore logs the canonical request, which holds the
-    session token, at DEBUG.
-    """
-    request.context["timestamp"] = timestamp
-    request.headers["X-Amz-Date"] = timestamp
-    token = signer.credentials.token
-    if token:
-        request.headers["X-Amz-Security-Token"] = token
-    canonical = signer.canonical_request(request)
-    signature = signer.signature(signer.string_to_sign(request, canonical), request)
-    signed = signer.signed_headers(signer.headers_to_sign(request))
-    request.headers["Authorization"] = (
-        f"AWS4-HMAC-SHA256 Credential={signer.scope(request)}, "
-        f"SignedHeaders={signed}, Signature={signature}"
-    )
-
-
-def _utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,7 +14,6 @@ from esp_clients.base import (
     EspError,
     EspRejected,
     EspSecret,
-    HttpApi,
     ShapeError,
     TrackingDomain,
     Unsupported,
@@ -27,6 +26,7 @@ from esp_clients.base import (
     quote_segment,
     sanitize,
 )
+from esp_clients.http import HttpApi
 
 BASE_URLS: Mapping[str, str] = {
     "us": "https://api.sparkpost.com/api/v1",

@@ -22,23 +22,20 @@ from esp_clients.base import (
     EspRejected,
     EspUnavailable,
     EspUnsupported,
-    HttpApi,
     ShapeError,
     TrackingDomain,
     Unsupported,
     as_list,
     as_mapping,
-    backoff,
-    header_wait,
     normalize_host,
     opt_bool,
     opt_str,
-    paginate,
     quote_segment,
     redact,
     require,
     sanitize,
 )
+from esp_clients.http import HttpApi, backoff, header_wait, paginate
 
 CANARY = "sk-CANARY-7f3a9e"
 NOW = 1_700_000_000.0

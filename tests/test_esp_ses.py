@@ -34,9 +34,9 @@ from esp_clients.ses import (
     RedirectOptions,
     SesAuthError,
     SesClient,
-    SigV4,
     build_domain,
 )
+from esp_clients.sigv4 import SigV4
 
 KEY_ID = "AKIDCANARY7F3A9E"
 SECRET = "CANARY-secret-7f3a9e/K7MDENG+bPxRfiCYEXAMPLEKEY"
