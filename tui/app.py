@@ -58,4 +58,9 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Copy fix", "Copy the selected host's most urgent fix", "copy_fix"),
     ("Verify at the ESP", "Ask the ESP to verify the selected host's DNS", "verify"),
     ("Turn HTTPS on", "Preflight, confirm, issue the certificate, switch links to https", "https"),
+    (
+        "Audit an email",
+        "Open a saved message (.eml): every domain in it, its reputation, branded vs shared tracking",
+        "audit_email",
+    ),
 )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from tui.commands import (
     Parser,
+    audit_email,
     check,
     creds,
     dashboard,
@@ -33,6 +34,7 @@ def build_parser() -> Parser:
     check.add_parser(subparsers)
     scan.add_parser(subparsers)
     demo.add_parser(subparsers)
+    audit_email.add_parser(subparsers)
     for command in (init, import_domains, creds, verify, https):
         command.add_parser(subparsers)
     return parser

@@ -22,6 +22,8 @@ from tui.session import Session
 from tui.widgets.fleet_table import FleetTable
 
 SORTABLE = tuple(key for key, _ in COLUMNS)
+ROWS_INTERVAL = 0.25
+"""Seconds between two batches of checked rows drawn while a scan streams them in."""
 
 
 class FleetScreen(Screen[None]):
@@ -38,6 +40,7 @@ class FleetScreen(Screen[None]):
         Binding("c", "copy_fix", "Copy fix"),
         Binding("v", "verify", "Verify"),
         Binding("h", "https", "HTTPS"),
+        Binding("e", "audit_email", "Audit email", show=False),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -49,6 +52,8 @@ class FleetScreen(Screen[None]):
         self.progress = (0, 0)
         self.finished_at: dt.datetime | None = None
         self._refresh_timer: Timer | None = None
+        self._rows_timer: Timer | None = None
+        self._arrived: list[FleetRow] = []
         self._fleet: FleetScan | None = None
 
     def compose(self) -> ComposeResult:
@@ -108,18 +113,31 @@ class FleetScreen(Screen[None]):
         self._update_summary()
 
     def on_row_checked(self, message: RowChecked) -> None:
-        row = message.row
-        is_new = row.key not in self.rows
-        self.rows[row.key] = row
+        """Keep the row; rows are drawn in batches (`ROWS_INTERVAL`): drawing each as it streams
+        in re-renders the table per row, and key presses would queue behind the rows."""
+        self._arrived.append(message.row)
+        if self._rows_timer is None:
+            self._rows_timer = self.set_timer(ROWS_INTERVAL, self._apply_rows)
+
+    def _apply_rows(self) -> None:
+        """Draw the rows that arrived since the last batch."""
+        if self._rows_timer is not None:
+            self._rows_timer.stop()
+            self._rows_timer = None
+        arrived, self._arrived = self._arrived, []
+        is_new = any(row.key not in self.rows for row in arrived)
+        for row in arrived:
+            self.rows[row.key] = row
         done, total = self.progress
-        self.progress = (done + 1, max(total, done + 1))
+        self.progress = (done + len(arrived), max(total, done + len(arrived)))
         if is_new:
             self._redraw()
-        else:
-            self.query_one(FleetTable).update_fleet_row(row)
+            return
+        self.query_one(FleetTable).update_fleet_rows(arrived)
         self._update_summary()
 
     def on_scan_finished(self, message: ScanFinished) -> None:
+        self._apply_rows()
         self.scanning = False
         first = self.finished_at is None
         self.finished_at = message.finished_at
@@ -269,6 +287,22 @@ class FleetScreen(Screen[None]):
         row = self.selected_row()
         if row is not None:
             start_https(self, row)
+
+    def action_audit_email(self) -> None:
+        """Open a saved message and audit every domain in it."""
+        from tui.screens.email import start_email_audit  # noqa: PLC0415 - loaded on first use
+
+        start_email_audit(self)
+
+    def jump_to(self, key: str | None) -> None:
+        """Put the cursor on the row `key` (clearing a filter that hides it); None: stay put."""
+        if not key or key not in self.rows:
+            return
+        table = self.query_one(FleetTable)
+        if key not in table.rows:
+            self.action_clear_filter()
+        table.move_cursor(row=table.get_row_index(key))
+        self.set_focus(table)
 
 
 def _as_pending(row: FleetRow) -> FleetRow:

@@ -26,6 +26,10 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("c", "copy the selected host's most urgent fix"),
             ("v", "trigger verification at the ESP (asks first)"),
             ("h", "turn HTTPS on at the ESP: preflight, confirm, progress, re-check"),
+            (
+                "e",
+                "audit a saved email (.eml): every domain in it, and whether tracking is branded",
+            ),
         ),
     ),
     (
