@@ -102,6 +102,8 @@ class Recorder:
         """A step failed: the ESP's state is read again so that `after` tells the truth."""
         message = self.clean(message)
         after = relist(op)
+        if after is None:
+            message += "; the ESP's state could not be read back: check it with `trackdeck scan`"
         self.step(op, after=after, result=result, detail=message)
         return _result(op, ok=False, message=message, after=after)
 

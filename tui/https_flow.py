@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from checks.model import HostReport
 from esp_clients import Capability, CertificateState, EspError
-from tui.action_log import Recorder
+from tui.action_log import Recorder, relist
 from tui.action_model import ActionResult, Located
 
 Progress = Callable[[str], None]
@@ -119,18 +119,23 @@ class HttpsFlow:
         return None
 
     def flip(self) -> ActionResult:
-        """Switch the links to https, then re-check TLS from outside."""
+        """Switch the links to https, then re-check TLS from outside. When the switch answers an
+        error, the ESP is read again: a switch that took effect is reported done, not failed."""
         op = self.op
         self.progress(f"switching tracked links for {op.host} to https at {op.label}…")
+        note = ""
         try:
             after = op.client.set_https(op.domain, True)
         except EspError as error:
-            issued = op.client.explain(Capability.CERTIFICATE) is None
-            prefix = "certificate issued, " if issued else ""
-            return self.recorder.failed(op, f"{prefix}scheme flip failed: {error}")
+            switched = relist(op)
+            if switched is None or switched.https is not True:
+                issued = op.client.explain(Capability.CERTIFICATE) is None
+                prefix = "certificate issued, " if issued else ""
+                return self.recorder.failed(op, f"{prefix}scheme flip failed: {error}")
+            after, note = switched, f" (its answer to the switch was an error: {error})"
         on = after.https is not False
         message = (
-            f"{op.label} now sends links for {op.host} over HTTPS"
+            f"{op.label} now sends links for {op.host} over HTTPS{note}"
             if on
             else f"{op.label} accepted the change but still reports HTTPS off for {op.host}"
         )

@@ -74,6 +74,10 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_NOT_WRITTEN
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        print(f"trackdeck import: cannot write {args.output}: {reason}", file=sys.stderr)
+        return EXIT_NOT_WRITTEN
     print(f"Wrote {len(domains)} tracking domain(s) of {account.name} to {args.output}.")
     return 0
 
