@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PRISM := node_modules/.bin/prism
 
-.PHONY: demo test lint typecheck pytest fmt screenshots clean
+.PHONY: demo test lint typecheck pytest fuzz fmt screenshots clean bench
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -30,6 +30,19 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP) $(PRISM)
 	$(PY) -m pytest -q
+
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+# The benchmark suite (about 10 minutes): prints the table, writes benchmarks/results.md.
+bench: $(BENCH_STAMP)
+	$(PY) -m benchmarks
+
+fuzz: $(STAMP)
+	TRACKDECK_FUZZ_PROFILE=fuzz $(PY) -m pytest -q --timeout=0 tests/test_fuzz_*.py
 
 screenshots: $(STAMP)
 	$(PY) -m tui.sim.screenshots screenshots

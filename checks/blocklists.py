@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, replace
 from typing import Any, Final, TypeVar
 
+from checks.blocklist_codes import (
+    CLEAN,
+    LISTED,
+    NOT_TESTED,
+    REDIRECT_ABUSE,
+    decode_dbl,
+    decode_surbl,
+    decode_uribl,
+    is_loopback,
+)
 from checks.context import BlocklistSettings, CheckContext
 from checks.dnsclient import DnsResult, DnsStatus, normalize
 from checks.model import Finding, Severity, ok
 from checks.psl import is_ip_literal, registered_domain
 
-LISTED: Final = "listed"
-CLEAN: Final = "clean"
-NOT_TESTED: Final = "not_tested"
 _Item = TypeVar("_Item", Finding, "ListVerdict")
 
 # Test points used as canaries. Many tools and test suites use them, but none is confirmed on
@@ -27,35 +34,6 @@ UNCONFIRMED_CANARY_TEST_POINTS: Final = {
     "uribl": "test.uribl.com",
 }
 
-_DBL_LISTINGS: Final = {
-    2: "low-reputation domain (spam)",
-    4: "phishing-related domain",
-    5: "malware-related domain",
-    6: "botnet C&C domain",
-    102: "abused legitimate domain (spam)",
-    103: "abused redirector",
-    104: "abused legitimate domain used in phishing",
-    105: "abused legitimate domain used by malware",
-    106: "abused legitimate domain hosting botnet C&C",
-}
-_SPAMHAUS_ERRORS: Final = {
-    250: "error: DQS key disabled (code value not officially confirmed)",
-    251: "error: DQS key rejected (code value not officially confirmed)",
-    252: "error: typing error in the DNSBL zone name",
-    254: "error: query via a public/open resolver, refused by Spamhaus",
-    255: "error: excessive number of queries from this resolver",
-}
-_SURBL_BITS: Final = (
-    (8, "PH (phishing)"),
-    (16, "MW (malware)"),
-    (64, "ABUSE (spam/abuse)"),
-    (128, "CR (cracked site)"),
-    (4, "DM (disposable email domain)"),
-    (32, "CT (click-tracker domain)"),
-)
-_URIBL_BITS: Final = ((2, "black"), (4, "grey"), (8, "red"))
-_REWRITTEN: Final = "answer outside 127.0.0.0/8: the resolver rewrites answers"
-_REDIRECT_ABUSE: Final = (_DBL_LISTINGS[103], "CT (click-tracker domain)")
 _REDIRECT_ABUSE_DETAIL: Final = (
     "This is the tracking/redirect domain itself being abused: spammers send links through it to "
     "hide their destination (a compromised ESP account or API key, or an open redirect)."
@@ -72,62 +50,6 @@ class ListVerdict:
     answers: tuple[str, ...] = ()
     meaning: str = ""
     reason: str = ""
-
-
-def _octets(address: str) -> tuple[int, ...] | None:
-    """The four octets of an IPv4 address, or None when `address` is not one."""
-    try:
-        return tuple(ipaddress.IPv4Address(address.strip()).packed)
-    except ValueError:
-        return None
-
-
-def _is_loopback(address: str) -> bool:
-    """Whether `address` is in 127.0.0.0/8, where every list answer must be."""
-    octets = _octets(address)
-    return octets is not None and octets[0] == 127
-
-
-def _not_loopback(address: str) -> tuple[str, str]:
-    """The not-tested verdict of an answer outside 127/8 (rewritten by the resolver, or garbage)."""
-    return NOT_TESTED, _REWRITTEN if _octets(address) else f"not an IPv4 answer: {address}"
-
-
-def decode_dbl(address: str) -> tuple[str, str]:
-    """(status, meaning) of one Spamhaus DBL answer; errors and unknown codes are never "listed"."""
-    octets = _octets(address)
-    if octets is None or octets[0] != 127:
-        return _not_loopback(address)
-    if octets[1:3] == (255, 255):
-        return NOT_TESTED, _SPAMHAUS_ERRORS.get(octets[3], f"Spamhaus error code {address}")
-    if octets[1:] == (0, 1, 255):
-        return NOT_TESTED, "error: IP address queried against a domain list"
-    if octets[1:3] == (0, 1) and octets[3] in _DBL_LISTINGS:
-        return LISTED, _DBL_LISTINGS[octets[3]]
-    return NOT_TESTED, f"unknown DBL return code {address}"
-
-
-def _decode_bits(address: str, bits: tuple[tuple[int, str], ...], name: str) -> tuple[str, str]:
-    """Decode a last-octet bitmask answer; 127.0.0.1 (bit 1 only) means the query was refused."""
-    octets = _octets(address)
-    if octets is None or octets[0] != 127:
-        return _not_loopback(address)
-    if octets[3] == 1:
-        return NOT_TESTED, f"refused: {name} blocks queries from this resolver"
-    names = [text for bit, text in bits if octets[3] & bit]
-    if not names:
-        return NOT_TESTED, f"unknown {name} return code {address}"
-    return LISTED, ", ".join(names)
-
-
-def decode_surbl(address: str) -> tuple[str, str]:
-    """(status, meaning) of one SURBL multi answer (PH 8, MW 16, ABUSE 64, CR 128, DM 4, CT 32)."""
-    return _decode_bits(address, _SURBL_BITS, "SURBL")
-
-
-def decode_uribl(address: str) -> tuple[str, str]:
-    """(status, meaning) of one URIBL multi answer (black 2, grey 4, red 8)."""
-    return _decode_bits(address, _URIBL_BITS, "URIBL")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -224,6 +146,22 @@ def check_blocklists(
     return _redact(_findings(outcomes), verdicts, settings.dqs_key)
 
 
+def list_queries(hosts: Iterable[str], settings: BlocklistSettings) -> tuple[str, ...]:
+    """Every name `check_blocklists` asks for `hosts`, test points first and without repeats: they
+    depend on no answer, so a scan can ask them all at once ahead of the hosts' other checks."""
+    if not settings.enabled:
+        return ()
+    specs = _specs(settings)
+    names = dict.fromkeys(f"{UNCONFIRMED_CANARY_TEST_POINTS[s.key]}.{s.zone}" for s in specs)
+    for host in hosts:
+        name = normalize(host)
+        for spec in specs:
+            label = _query_label(spec, name)
+            if label is not None:
+                names[f"{label}.{spec.zone}"] = None
+    return tuple(names)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Outcome:
     """A verdict with what its finding needs: what was judged, the evidence and the fix."""
@@ -267,7 +205,9 @@ def _judge(
         meaning=meaning,
         reason=reason,
     )
-    fix = _listed_fix(spec) if status == LISTED else _resolver_fix(spec, result, canary)
+    fix = ""  # a clean list needs no fix (and wording one costs more than judging the answer)
+    if status != CLEAN:
+        fix = _listed_fix(spec) if status == LISTED else _resolver_fix(spec, result, canary)
     return _Outcome(spec=spec, subject=subject, verdict=verdict, evidence=tuple(evidence), fix=fix)
 
 
@@ -351,7 +291,7 @@ def _fix_template(spec: _ListSpec, seen: set[str], errored: bool) -> str:
         for address, template in _SPAMHAUS_FIXES.items():
             if address in seen:
                 return template
-    if not all(_is_loopback(address) for address in seen):
+    if not all(is_loopback(address) for address in seen):
         return "The resolver {server} rewrites answers outside 127.0.0.0/8: {then}."
     if spec.key != "dbl" and "127.0.0.1" in seen:
         return "{name} refused queries from {server}: {then}."
@@ -393,7 +333,7 @@ def _problem_finding(outcome: _Outcome) -> Finding:
     detail = (
         f"{spec.name} lists {outcome.subject} ({verdict.meaning}); every link on it is affected."
     )
-    if any(text in verdict.meaning for text in _REDIRECT_ABUSE):
+    if any(text in verdict.meaning for text in REDIRECT_ABUSE):
         detail += " " + _REDIRECT_ABUSE_DETAIL
     return Finding(
         code="blocklist.listed",

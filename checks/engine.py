@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from checks.authoritative import AuthCheck, check_authoritative
-from checks.blocklists import check_blocklists
+from checks.blocklists import check_blocklists, list_queries
 from checks.caa import check_caa
 from checks.context import CheckContext
 from checks.dns import HostDns, evaluate_dns, resolve_host
 from checks.dnsclient import DnsStatus
 from checks.http import check_http
 from checks.model import Expectation, Facts, Finding, HostReport, Severity
+from checks.psl import registered_domain
 from checks.tls import check_tls
 
 Guesser = Callable[["Target", tuple[str, ...]], Expectation]
 """Builds a target's expectation from its CNAME chain when the caller has none (ESP guess)."""
 
 TLS_CODES = ("tls.", "http.")
+PREFETCH_WINDOW = 256
+"""Independent questions in flight at once while a scan runs (pydnsbl, a DNSBL checker, keeps 200)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -162,19 +167,45 @@ class Scan:
         return self.ctx.cancelled.is_set()
 
     def run(self) -> Iterator[HostReport]:
-        """Yield one report per host in completion order, keeping at most `concurrency` in flight."""
-        pending_targets = iter(self.targets)
-        with ThreadPoolExecutor(
-            max_workers=self.concurrency, thread_name_prefix="trackdeck-scan"
-        ) as pool:
-            running: set[Future[HostReport]] = set()
-            self._fill(pool, running, pending_targets)
-            while running:
-                done, running = wait(running, return_when=FIRST_COMPLETED)
-                if not self.cancelled:
-                    self._fill(pool, running, pending_targets)
-                for future in done:
-                    yield self._report(future)
+        """Yield one report per host in completion order, keeping at most `concurrency` in flight;
+        the blocklist questions of every host are asked meanwhile, `PREFETCH_WINDOW` at a time."""
+        order = interleaved(self.targets)
+        pending_targets = iter(order)
+        finished = threading.Event()
+        prefetch = threading.Thread(
+            target=self._prefetch, args=(order, finished), name="trackdeck-prefetch", daemon=True
+        )
+        prefetch.start()
+        try:
+            with ThreadPoolExecutor(
+                max_workers=self.concurrency, thread_name_prefix="trackdeck-scan"
+            ) as pool:
+                running: set[Future[HostReport]] = set()
+                self._fill(pool, running, pending_targets)
+                while running:
+                    done, running = wait(running, return_when=FIRST_COMPLETED)
+                    if not self.cancelled:
+                        self._fill(pool, running, pending_targets)
+                    for future in done:
+                        yield self._report(future)
+        finally:
+            finished.set()
+            prefetch.join()
+
+    def _prefetch(self, order: Sequence[Target], finished: threading.Event) -> None:
+        """Ask the questions that depend on no answer ahead of the hosts, many at once: each
+        host's A (its CNAME chain) in scan order, then every list question."""
+
+        def stop() -> bool:
+            return finished.is_set() or self.cancelled
+
+        hosts = tuple(dict.fromkeys(target.host for target in order))
+        resolver = self.ctx.resolver
+        resolver.prefetch(((host, "A") for host in hosts), window=PREFETCH_WINDOW, stop=stop)
+        names = list_queries(hosts, self.ctx.blocklists)
+        self.ctx.blocklist_resolver.prefetch(
+            ((name, "A") for name in names), window=PREFETCH_WINDOW, stop=stop
+        )
 
     def _report(self, future: Future[HostReport]) -> HostReport:
         """The host's report; a bug in one host's checks must not end the fleet scan, so it becomes
@@ -195,6 +226,18 @@ class Scan:
             future = pool.submit(check_host, target, self.ctx, self.guess)
             self._targets[future] = target
             running.add(future)
+
+
+def interleaved(targets: Sequence[Target]) -> tuple[Target, ...]:
+    """The targets taken round-robin across registered domains, each domain's in their order.
+
+    Hosts of one zone wait on the same shared questions (SOA, NS, CAA, list lookups of the domain),
+    so a fleet listed brand by brand would otherwise be scanned about one zone at a time."""
+    groups: dict[str, list[Target]] = {}
+    for target in targets:
+        groups.setdefault(registered_domain(target.host) or target.host, []).append(target)
+    rounds = itertools.zip_longest(*groups.values())
+    return tuple(target for row in rounds for target in row if target is not None)
 
 
 def crashed_report(target: Target, error: BaseException) -> HostReport:

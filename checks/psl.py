@@ -23,6 +23,9 @@ def _suffix_list() -> PublicSuffixList:
 
 def is_ip_literal(host: str) -> bool:
     """Whether `host` is an IPv4 or IPv6 address (brackets allowed), not a name."""
+    name = host.rstrip(".")
+    if name[-1:].isalpha() and ":" not in name:  # the common case, without an exception
+        return False  # an IPv4 address ends in a digit, an IPv6 one has colons
     try:
         ipaddress.ip_address(normalize(host).strip("[]"))
     except ValueError:

@@ -7,14 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from checks.blocklist_codes import decode_dbl, decode_surbl, decode_uribl
 from checks.blocklists import (
     UNCONFIRMED_CANARY_TEST_POINTS,
     ListVerdict,
     canary_names,
     check_blocklists,
-    decode_dbl,
-    decode_surbl,
-    decode_uribl,
 )
 from checks.context import BlocklistSettings, CheckContext
 from checks.dnsclient import DnsClient

@@ -275,7 +275,7 @@ async def test_unexpected_worker_error_shows_a_dialog_and_the_app_lives(rig: Rig
 
     app = TrackdeckApp(rig.session(client_factory=broken_factory))
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(100):
+        for _ in range(500):
             await pilot.pause(0.02)
             if isinstance(app.screen, ErrorDialog):
                 break

@@ -155,7 +155,7 @@ def test_options_point_every_check_at_the_world(
     options = world.options()
     assert options.resolvers == options.blocklist_resolvers == (world.dns_text,)
     assert world.dns_text == f"127.0.0.1:{world.resolver.port}"
-    assert options.timeout == TIMEOUT == 0.5
+    assert options.timeout == TIMEOUT == 1.0
     assert options.ca_bundle is not None and Path(options.ca_bundle).is_file()
     monkeypatch.setenv("TRACKDECK_SECRET_SPAMHAUS_DQS", "not-a-real-key")
     ctx = world.context()

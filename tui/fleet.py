@@ -22,7 +22,7 @@ from esp_clients.facts import EspFacts, facts_for, guess_from_chain
 from tui.credentials import CredentialStore
 from tui.esp_findings import EspAccountView, account_problem, esp_findings, untracked_finding
 from tui.expectations import expectation_from_facts
-from tui.inventory import Account, Inventory, TrackingEntry
+from tui.inventory import Account, Inventory, SharedHost, TrackingEntry
 
 ClientFactory = Callable[[Account, EspSecret], EspClient]
 
@@ -109,6 +109,8 @@ class FleetScan:
         self.views: dict[str, EspAccountView] = {}
         self._scan: Scan | None = None
         self._cancelled = False
+        self._entry_index: dict[tuple[str, str], TrackingEntry] | None = None
+        self._shared_hosts: dict[str, SharedHost] | None = None
 
     def rows(self) -> tuple[FleetRow, ...]:
         """Every inventory row, pending: shown before any I/O starts."""
@@ -223,14 +225,21 @@ class FleetScan:
         )
 
     def _entry(self, account: str, host: str) -> TrackingEntry | None:
-        for entry in self.inventory.entries:
-            if entry.account == account and entry.host == host:
-                return entry
-        return None
+        if self._entry_index is None:  # built once per scan: rows must not cost O(fleet) each
+            index = {
+                (entry.account, entry.host): entry for entry in reversed(self.inventory.entries)
+            }
+            self._entry_index = index
+        return self._entry_index.get((account, host))
+
+    def _shared(self) -> dict[str, SharedHost]:
+        if self._shared_hosts is None:
+            self._shared_hosts = {s.host: s for s in self.inventory.shared_hosts()}
+        return self._shared_hosts
 
     def _esp_findings(self, row: FleetRow, expectation: Expectation) -> tuple[Finding, ...]:
         findings: list[Finding] = []
-        shared = {s.host: s for s in self.inventory.shared_hosts()}
+        shared = self._shared()
         if row.host in shared:
             findings.append(shared_host_finding(row.host, shared[row.host].accounts))
         view = self.views.get(row.account)

@@ -35,8 +35,9 @@ DEMO_INVENTORY = Path(__file__).parent / "demo_inventory.toml"
 RESOLVER_ADDRESS = "127.0.0.1"
 AUTHORITATIVE_ADDRESS = "127.0.0.2"
 LAME_ADDRESS = "127.0.0.3"
-TIMEOUT = 0.5
-"""Seconds per DNS question: short, so the host whose lookups time out does not stall the demo."""
+TIMEOUT = 1.0
+"""Seconds per DNS question: short, so the host whose lookups time out does not stall the demo, yet
+long enough that a loaded machine answers every other question in time (the snapshots rely on it)."""
 RESOLVER_ONLY = "; resolver-only"
 AUTHORITATIVE_ONLY = ";authoritative:"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from rich.text import Text
 from textual.widgets import DataTable
@@ -28,6 +28,7 @@ class FleetTable(DataTable[Text]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self._shown: set[str] = set()
+        self._stale: dict[str, FleetRow] = {}
 
     def on_mount(self) -> None:
         for key, header in COLUMNS:
@@ -36,6 +37,7 @@ class FleetTable(DataTable[Text]):
     def show(self, rows: Mapping[str, FleetRow], view: ViewState) -> None:
         """Lay out the rows for `view`, keeping the cursor on the same host if it is still shown."""
         selected = self.selected_key()
+        self._stale = {}
         self.clear()
         self._shown = set()
         for label, section in arrange(rows.values(), view):
@@ -48,6 +50,32 @@ class FleetTable(DataTable[Text]):
                 self._shown.add(row.key)
         if selected in self._shown:
             self.move_cursor(row=self.get_row_index(selected), scroll=False)
+
+    def update_fleet_rows(self, rows: Iterable[FleetRow]) -> None:
+        """Update rows in place; rows outside the viewport are updated when they scroll into it:
+        any update makes the DataTable re-render every visible cell, so a batch of rows that are
+        not on screen must not cost a re-render (key presses would wait behind it)."""
+        for row in rows:
+            if row.key in self._shown:
+                self._stale[row.key] = row
+        self._update_visible()
+
+    def _update_visible(self) -> None:
+        if not self._stale:
+            return
+        top = int(self.scroll_y) - 1
+        bottom = top + self.size.height + 2
+        for key, row in list(self._stale.items()):
+            if key not in self._shown:
+                del self._stale[key]
+            elif top <= self.get_row_index(key) <= bottom:
+                del self._stale[key]
+                self.update_fleet_row(row)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """Bring rows that scroll into view up to date."""
+        super().watch_scroll_y(old_value, new_value)
+        self._update_visible()
 
     def update_fleet_row(self, row: FleetRow) -> None:
         """Update one row's cells in place (no re-sort: the cursor and scroll stay put)."""

@@ -1,0 +1,119 @@
+"""The dashboard session a child process builds over a started benchmark world: the generated
+inventory, a dialer that reaches only the world's loopback TLS servers, and the ESP APIs simulated
+in process (every listed host verified with HTTPS on), so nothing leaves the machine."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from esp_clients import API_ESPS
+from tui.audit import AuditLog
+from tui.credentials import CredentialStore, env_var_name
+from tui.inventory import Inventory, parse_inventory
+from tui.netconfig import Environment, NetworkOptions
+from tui.session import Session
+from tui.sim.esp_apis import SimDomain, SimulatedEsp, SimulatedEsps
+
+
+@dataclass(frozen=True, slots=True)
+class LoopbackDialer:
+    """Connects the world's public addresses to their loopback TLS servers; refuses the rest."""
+
+    ports: dict[str, int]
+
+    def __call__(self, address: str, port: int, timeout: float) -> socket.socket:
+        target = self.ports.get(address) if port == 443 else None
+        if target is None:
+            raise ConnectionRefusedError(f"connection to {address} port {port} refused")
+        return socket.create_connection(("127.0.0.1", target), timeout=timeout)
+
+
+def load_info(path: Path) -> dict[str, object]:
+    """The world's description written by `bench_world`."""
+    info: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+    return info
+
+
+def simulated_esps(inventory: Inventory) -> SimulatedEsps:
+    """One simulated API account per inventory account, listing its hosts verified with HTTPS."""
+    esps = []
+    for account in inventory.accounts:
+        if account.esp not in API_ESPS:
+            continue
+        https = account.esp not in ("mandrill", "resend")  # no HTTPS setting at these ESPs
+        domains = [
+            SimDomain(host=entry.host, https=https, certificate="active" if https else "none")
+            for entry in inventory.entries_for(account.name)
+        ]
+        esps.append(SimulatedEsp(account.esp, account.name, domains, region=account.region))
+    return SimulatedEsps(esps)
+
+
+def fake_store(inventory: Inventory) -> CredentialStore:
+    """Fake API keys for every account, in an environment of their own (no keyring, no AWS chain)."""
+    environ = {
+        env_var_name(account.name): (
+            "AKIABENCHBENCHBENCH0:bench-secret" if account.esp == "ses" else f"bench-{account.name}"
+        )
+        for account in inventory.accounts
+    }
+    return CredentialStore(
+        environ=environ, keyring_backend=_NoKeyring(), aws_credentials_loader=_no_aws
+    )
+
+
+def _no_aws(_profile: str) -> None:
+    return None
+
+
+class _NoKeyring:
+    """The benchmark never touches the user's keyring."""
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return None
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise RuntimeError("the benchmark stores no secrets")
+
+    def delete_password(self, service: str, username: str) -> None:
+        return None
+
+
+@contextmanager
+def bench_session(info_path: Path, *, concurrency: int, audit: Path) -> Iterator[Session]:
+    """The session over the world described at `info_path`, scanning at `concurrency`."""
+    info = load_info(info_path)
+    inventory_path = Path(str(info["inventory"]))
+    inventory = parse_inventory(
+        inventory_path.read_text(encoding="utf-8"), path=str(inventory_path)
+    )
+    settings = inventory.settings
+    options = NetworkOptions(
+        resolvers=settings.resolvers,
+        blocklist_resolvers=settings.resolvers,
+        ca_bundle=settings.ca_bundle,
+        timeout=settings.timeout,
+        concurrency=concurrency,
+    )
+    tls_ports = info["tls_ports"]
+    assert isinstance(tls_ports, dict)
+    ports = {str(key): int(str(value)) for key, value in tls_ports.items()}
+    environment = Environment(
+        dialer=LoopbackDialer(ports), authoritative_port=int(str(info["authoritative_port"]))
+    )
+    with simulated_esps(inventory) as esps:
+        yield Session(
+            inventory=inventory,
+            options=options,
+            environment=environment,
+            store=fake_store(inventory),
+            client_factory=esps.client_factory(),
+            audit=AuditLog(audit),
+            read_only=True,
+            title=f"trackdeck benchmark · {len(inventory.entries)} hosts",
+        )
