@@ -133,21 +133,29 @@ def child(stage: Stage, server: SimServer, *argv: str, poll: float = 0.1) -> sub
     )  # fmt: skip
 
 
+def finish(process: subprocess.Popen[str], within: float = 60) -> tuple[str, str]:
+    """The child's remaining output once it exits; killed (and the test failed) if it does not."""
+    try:
+        return process.communicate(timeout=within)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+        raise AssertionError(f"trackdeck did not exit:\n{out}\n{err}") from None
+
+
 def test_ctrl_c_in_the_cli_while_the_certificate_is_issued(stage: Stage) -> None:
     stage.domain.polls_until_active = 10**6
     stage.audit = AuditLog(stage.path / "state" / "trackdeck" / "audit.jsonl")
     with SimServer(stage.esps) as server:
         process = child(stage, server, "https", "enable", HOST, poll=2.0)
         assert process.stdout is not None
-        lines: list[str] = []
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        lines = [process.stdout.readline()]
+        while lines[-1] and "certificate pending" not in lines[-1]:
             lines.append(process.stdout.readline())
-            if not lines[-1] or "certificate pending" in lines[-1]:
-                break
+        assert "certificate pending" in lines[-1], "".join(lines) + finish(process)[1]
         time.sleep(0.5)  # the child now waits 2 s for its next poll: Ctrl-C lands in the wait
         process.send_signal(signal.SIGINT)
-        rest, err = process.communicate(timeout=30)
+        rest, err = finish(process)
     out = "".join(lines) + rest
     assert process.returncode == 130, err
     assert "cancelled while waiting for the certificate; HTTPS not switched" in out
@@ -169,7 +177,7 @@ def test_two_processes_switch_the_same_host_at_once(stage: Stage) -> None:
     stage.esps.fault = together
     with SimServer(stage.esps) as server:
         processes = [child(stage, server, "https", "enable", HOST) for _ in range(2)]
-        outputs = [process.communicate(timeout=60) for process in processes]
+        outputs = [finish(process) for process in processes]
     assert [process.returncode for process in processes] == [0, 0], outputs
     read = stage.audit.read()
     assert read.corrupt_lines == 0 and len(read.entries) == 8  # 4 steps per process
