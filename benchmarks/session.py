@@ -58,7 +58,7 @@ def fake_store(inventory: Inventory) -> CredentialStore:
     """Fake API keys for every account, in an environment of their own (no keyring, no AWS chain)."""
     environ = {
         env_var_name(account.name): (
-            "AKIABENCHBENCHBENCH0:bench-secret" if account.esp == "ses" else f"bench-{account.name}"
+            "BENCH-ACCESS-KEY-ID:bench-secret" if account.esp == "ses" else f"bench-{account.name}"
         )
         for account in inventory.accounts
     }

@@ -78,7 +78,7 @@ class Rig:
             clock=lambda: FIXED,
             poll_interval=0.01,
         )
-        return replace(base, **changes)  # type: ignore[arg-type]
+        return replace(base, **changes)  # type: ignore[arg-type]  # **changes: checked at run time by replace()
 
 
 @pytest.fixture

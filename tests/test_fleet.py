@@ -137,7 +137,7 @@ def test_untracked_domains_get_their_own_checked_row(ctx: CheckContext) -> None:
     ],
 )
 def test_esp_errors_are_unknown_never_clean(ctx: CheckContext, error: Exception, code: str) -> None:
-    rows = run_fleet(ctx, FakeEsp(list_error=error))  # type: ignore[arg-type]
+    rows = run_fleet(ctx, FakeEsp(list_error=error))  # type: ignore[arg-type]  # parametrised as Exception
     row = rows["acme-mg/links-mg.brand.example"]
     finding = next(f for f in row.findings if f.code == code)
     assert finding.severity is Severity.UNKNOWN

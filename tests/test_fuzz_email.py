@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from checks import email_parse
 from tests.fuzzing import fuzz
-
-email_parse = pytest.importorskip("checks.email_parse", reason="the .eml auditor is not built yet")
 
 SAMPLES = tuple(
     path.read_bytes()

@@ -88,7 +88,7 @@ class DnsWorld:
             clock=lambda: FIXED_NOW,
             blocklists=BlocklistSettings(enabled=False),
         )
-        return replace(ctx, **changes)  # type: ignore[arg-type]
+        return replace(ctx, **changes)  # type: ignore[arg-type]  # **changes: checked at run time by replace()
 
 
 def _refuse(address: str, port: int, timeout: float) -> socket.socket:

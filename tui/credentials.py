@@ -102,8 +102,8 @@ def parse_aws_secret(text: str) -> AwsCredentials | None:
 def botocore_credentials(profile: str) -> AwsCredentials | None:
     """Credentials from the standard AWS chain (env, shared files, SSO, instance roles) via botocore."""
     # botocore is slow to import and only SES accounts need it.
-    import botocore.exceptions  # noqa: PLC0415
-    import botocore.session  # noqa: PLC0415
+    import botocore.exceptions  # noqa: PLC0415 - botocore loads only for SES accounts
+    import botocore.session  # noqa: PLC0415 - likewise
 
     try:
         session = botocore.session.Session(profile=profile or None)

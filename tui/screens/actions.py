@@ -18,7 +18,7 @@ from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
 from checks.model import Severity
-from tui.actions import ActionRefused, ActionResult, Actions, Preflight
+from tui.actions import HTTPS_ENABLE, VERIFY, ActionRefused, ActionResult, Actions, Preflight
 from tui.fleet import FleetRow
 from tui.messages import ActionProgressed
 from tui.screens.error import report_worker_error
@@ -123,8 +123,6 @@ class ActionScreen(ModalScreen[bool]):
         self.post_message(ActionChecked(None, preflight))
 
     def _action_name(self) -> str:
-        from tui.actions import HTTPS_ENABLE, VERIFY  # noqa: PLC0415
-
         return VERIFY if self.kind == "verify" else HTTPS_ENABLE
 
     def on_action_checked(self, message: ActionChecked) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import ClassVar
 
 from textual import on, work
@@ -307,6 +308,4 @@ class FleetScreen(Screen[None]):
 
 def _as_pending(row: FleetRow) -> FleetRow:
     """The row while it is being re-checked: its old results are kept out of the counts."""
-    from dataclasses import replace  # noqa: PLC0415
-
     return replace(row, report=None, esp_findings=())

@@ -78,7 +78,10 @@ def _sim_domain(host: str, esp: str) -> SimDomain:
     if esp in ("mandrill", "resend"):
         state = {}
     state.update(ESP_STATES.get(host, {}))
-    return SimDomain(host=host, **state)  # type: ignore[arg-type]
+    domain = SimDomain(host=host)
+    for name, value in state.items():
+        setattr(domain, name, value)
+    return domain
 
 
 def demo_store() -> CredentialStore:
@@ -95,7 +98,7 @@ def demo_store() -> CredentialStore:
 
 def _fake_secret(account: str, esp: str) -> str:
     if esp == "ses":
-        return "AKIADEMODEMODEMODEMO:demo-secret-for-the-simulated-world"
+        return "DEMO-ACCESS-KEY-ID:demo-secret-for-the-simulated-world"
     return f"demo-key-{account}"
 
 
