@@ -88,7 +88,8 @@ def _spawn(info: Path, columns: int, rows: int) -> tuple[subprocess.Popen[bytes]
     profile = os.environ.get(PROFILE_ENV)
     if profile:  # py-spy's samples of the dashboard process, for finding what bounds a figure
         spy = Path(sys.executable).with_name("py-spy")
-        command = [str(spy), "record", "-r", "200", "-f", "raw", "-o", profile, "--", *command]
+        record = ["record", "-r", "200", "-f", "raw", "--threads", "--idle", "-o", profile]
+        command = [str(spy), *record, "--", *command]
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         command,
         stdin=slave, stdout=slave, stderr=slave, pass_fds=(write_fd,),

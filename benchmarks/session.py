@@ -116,4 +116,5 @@ def bench_session(info_path: Path, *, concurrency: int, audit: Path) -> Iterator
             audit=AuditLog(audit),
             read_only=True,
             title=f"trackdeck benchmark · {len(inventory.entries)} hosts",
+            scan_in_child=True,
         )

@@ -13,6 +13,7 @@ from tui.app import TrackdeckApp
 from tui.screens.error import ErrorDialog
 from tui.screens.fleet import FleetScreen
 from tui.session import Session
+from tui.widgets.fleet_table import FleetTable
 
 Walk = Callable[[Pilot[None]], object]
 
@@ -23,7 +24,7 @@ def screen_text(app: TrackdeckApp) -> str:
     for widget in app.screen.query("*"):
         if isinstance(widget, Static):
             texts.append(str(widget.render()))
-        elif isinstance(widget, DataTable):
+        elif isinstance(widget, DataTable | FleetTable):
             texts += [" ".join(map(str, widget.get_row_at(i))) for i in range(widget.row_count)]
         elif isinstance(widget, OptionList):
             options = (widget.get_option_at_index(i) for i in range(widget.option_count))
@@ -44,7 +45,7 @@ async def settled(app: TrackdeckApp, pilot: Pilot[None]) -> None:
 
 async def _select(app: TrackdeckApp, pilot: Pilot[None], key: str) -> None:
     """Put the fleet table's cursor on the row `key` (account/host)."""
-    table = app.screen.query_one(DataTable)
+    table = app.screen.query_one(FleetTable)
     table.move_cursor(row=table.get_row_index(key))
     await pilot.pause()
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from checks.model import Severity
 from esp_clients import CertificateState
@@ -27,6 +27,7 @@ from tui.screens.help import HelpScreen
 from tui.session import Session
 from tui.sim.dns_server import Rule
 from tui.sim.tls_world import TlsWorld
+from tui.widgets.fleet_table import FleetTable
 
 FIXED = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
@@ -106,8 +107,7 @@ def fleet(app: TrackdeckApp) -> FleetScreen:
 
 
 def table_keys(app: TrackdeckApp) -> list[str]:
-    table = app.screen.query_one(DataTable)
-    return [str(row.key.value) for row in table.ordered_rows]
+    return app.screen.query_one(FleetTable).row_keys
 
 
 async def scanned(app: TrackdeckApp) -> None:
@@ -155,7 +155,7 @@ async def test_filter_by_code_and_clear(rig: Rig) -> None:
         await pilot.press("enter", "escape")
         assert len(table_keys(app)) == 4
         assert app.screen.query_one(Input).value == ""
-        assert app.screen.focused is app.screen.query_one(DataTable)
+        assert app.screen.focused is app.screen.query_one(FleetTable)
 
 
 async def test_group_and_sort(rig: Rig) -> None:

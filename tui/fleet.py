@@ -8,14 +8,14 @@ check engine streams one row per (account, host).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
 
 from checks.context import CheckContext
-from checks.engine import Scan, Target, crashed_report
+from checks.engine import Guesser, Scan, Target, crashed_report
 from checks.model import Expectation, Facts, Finding, HostReport, Severity
 from esp_clients import EspClient, EspSecret, TrackingDomain, make_client
 from esp_clients.facts import EspFacts, facts_for, guess_from_chain
@@ -23,8 +23,11 @@ from tui.credentials import CredentialStore
 from tui.esp_findings import EspAccountView, account_problem, esp_findings, untracked_finding
 from tui.expectations import expectation_from_facts
 from tui.inventory import Account, Inventory, SharedHost, TrackingEntry
+from tui.scan_process import ReportStream
 
 ClientFactory = Callable[[Account, EspSecret], EspClient]
+Scanner = Callable[[Sequence[Target], int, Guesser], ReportStream | None]
+"""Starts the engine scan of a fleet's targets elsewhere (a child process), or None to run it here."""
 
 UNLISTED_BRAND = "(not in inventory)"
 
@@ -99,6 +102,7 @@ class FleetScan:
         client_factory: ClientFactory | None = None,
         concurrency: int = 32,
         only_keys: Sequence[str] = (),
+        scanner: Scanner | None = None,
     ) -> None:
         self.inventory = inventory
         self.ctx = ctx
@@ -106,8 +110,9 @@ class FleetScan:
         self.client_factory = client_factory or default_client_factory()
         self.concurrency = concurrency
         self.only_keys = frozenset(only_keys)
+        self.scanner = scanner
         self.views: dict[str, EspAccountView] = {}
-        self._scan: Scan | None = None
+        self._scan: ReportStream | None = None
         self._cancelled = False
         self._entry_index: dict[tuple[str, str], TrackingEntry] | None = None
         self._shared_hosts: dict[str, SharedHost] | None = None
@@ -181,7 +186,11 @@ class FleetScan:
         rows = {row.key: row for row in self.rows()}
         rows.update(self._untracked_rows())
         targets = [self._target(row) for row in rows.values()]
-        self._scan = Scan(targets, self.ctx, concurrency=self.concurrency, guess=self._guess)
+        guess = self._guesser(rows.values())
+        started = self.scanner(targets, self.concurrency, guess) if self.scanner else None
+        self._scan = started or Scan(targets, self.ctx, concurrency=self.concurrency, guess=guess)
+        if self._cancelled:  # cancelled while the ESP lists were read
+            self._scan.cancel()
         for report in self._scan.run():
             row = rows[report.key]
             view = self.views.get(row.account)
@@ -212,17 +221,20 @@ class FleetScan:
     def _target(self, row: FleetRow) -> Target:
         return Target(host=row.host, key=row.key)
 
-    def _guess(self, target: Target, chain: tuple[str, ...]) -> Expectation:
-        """The expectation of one row (see `fleet_expectation`)."""
-        account_name = target.key.split("/", 1)[0]
-        entry = self._entry(account_name, target.host)
-        view = self.views.get(account_name)
-        return fleet_expectation(
-            self.inventory.account(account_name),
-            chain,
-            expect_target=entry.expect_target if entry else None,
-            domain=view.domain(target.host) if view else None,
-        )
+    def _guesser(self, rows: Iterable[FleetRow]) -> FleetGuess:
+        """The rows' expectations as data (it may cross to a child process)."""
+        expect_targets: dict[str, str] = {}
+        domains: dict[str, TrackingDomain] = {}
+        for row in rows:
+            entry = self._entry(row.account, row.host)
+            if entry is not None and entry.expect_target:
+                expect_targets[row.key] = entry.expect_target
+            view = self.views.get(row.account)
+            domain = view.domain(row.host) if view else None
+            if domain is not None:
+                domains[row.key] = domain
+        accounts = {account.name: account for account in self.inventory.accounts}
+        return FleetGuess(accounts=accounts, expect_targets=expect_targets, domains=domains)
 
     def _entry(self, account: str, host: str) -> TrackingEntry | None:
         if self._entry_index is None:  # built once per scan: rows must not cost O(fleet) each
@@ -248,6 +260,26 @@ class FleetScan:
         if view is not None:
             findings.extend(esp_findings(row.host, view, expectation))
         return tuple(findings)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FleetGuess:
+    """Each row's expectation once its CNAME chain is known (see `fleet_expectation`), from
+    plain data keyed by row key, so that a scan in a child process can use it."""
+
+    accounts: Mapping[str, Account]
+    expect_targets: Mapping[str, str]
+    domains: Mapping[str, TrackingDomain]
+
+    def __call__(self, target: Target, chain: tuple[str, ...]) -> Expectation:
+        """The expectation of the row `target.key` given its chain."""
+        account_name = target.key.split("/", 1)[0]
+        return fleet_expectation(
+            self.accounts[account_name],
+            chain,
+            expect_target=self.expect_targets.get(target.key),
+            domain=self.domains.get(target.key),
+        )
 
 
 def fleet_expectation(

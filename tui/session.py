@@ -13,6 +13,7 @@ from tui.credentials import CredentialStore
 from tui.fleet import ClientFactory, FleetScan
 from tui.inventory import Inventory
 from tui.netconfig import REAL_NETWORK, Environment, NetworkOptions, build_context
+from tui.scan_process import ProcessScanner
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,6 +32,8 @@ class Session:
     poll_interval: float = 5.0
     clock: WallClock = utc_now
     context_factory: Callable[[], CheckContext] | None = None
+    scan_in_child: bool = False
+    """Run fleet scans in a child process (see `tui.scan_process`), keeping this one for the UI."""
 
     def context(self) -> CheckContext:
         """A fresh CheckContext (each scan gets its own answer cache)."""
@@ -59,4 +62,5 @@ class Session:
             client_factory=self.client_factory,
             concurrency=self.options.concurrency,
             only_keys=only_keys,
+            scanner=ProcessScanner(self.options, self.environment) if self.scan_in_child else None,
         )

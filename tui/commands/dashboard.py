@@ -10,6 +10,7 @@ from tui.audit import AuditLog
 from tui.commands.common import CommandError, inventory_path, load, network_options
 from tui.credentials import CredentialStore
 from tui.netconfig import ConfigError, build_context
+from tui.scan_process import can_isolate
 from tui.session import Session
 
 START_HINT = """\
@@ -56,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         read_only=args.read_only or inventory.settings.read_only,
         title=f"trackdeck · {path}",
         refresh_interval=inventory.settings.refresh_interval,
+        scan_in_child=can_isolate(args.environment),
     )
     from tui.app import TrackdeckApp  # noqa: PLC0415 - Textual loads only for the dashboard
 
