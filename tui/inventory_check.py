@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tui.inventory import Inventory, InventoryError, TrackingEntry, normalize_host
-from tui.inventory_source import Where, first, suggest, type_word
+from tui.inventory_source import Where, suggest, type_word
 from tui.inventory_tables import TableReader
 
 _TOP_KEYS = ("settings", "accounts", "brands")
@@ -64,10 +64,9 @@ class _Reader(TableReader):
         seen: dict[tuple[str, str], int] = {}
         for index, body in enumerate(raw):
             field = f"brands[{index}]"
-            anchor = first(
-                self.locate.header(("brands",), array=True, nth=index),
-                self.locate.anywhere("brands"),
-            )
+            anchor = self.locate.header(("brands",), array=True, nth=index)
+            if anchor is None:
+                anchor = self.locate.anywhere("brands")
             if not isinstance(body, dict):
                 self.add(anchor, field, f'must be a table with name = "…", not {type_word(body)}')
                 continue

@@ -3,6 +3,7 @@ base reader that records every problem at its line."""
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -33,19 +34,29 @@ class _Locator:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self._newlines = [match.start() for match in re.finditer("\n", text)]
+        self._values: dict[str, re.Pattern[str]] = {}
+        self._headers: dict[tuple[tuple[str, ...], bool], tuple[int, ...]] = {}
 
     def line(self, position: int | None) -> int | None:
-        return None if position is None else self.text.count("\n", 0, position) + 1
+        """The 1-based line of a position (a binary search: an inventory has thousands of rows)."""
+        return None if position is None else bisect.bisect_left(self._newlines, position) + 1
 
     def header(self, parts: Sequence[str], *, array: bool = False, nth: int = 0) -> int | None:
         """The position of the `nth` ``[a.b]`` (or ``[[a]]``) header."""
-        open_, close = (r"\[\[", r"\]\]") if array else (r"\[", r"\]")
-        dotted = r"[ \t]*\.[ \t]*".join(_key_pattern(part) for part in parts)
-        pattern = re.compile(rf"^[ \t]*{open_}[ \t]*{dotted}[ \t]*{close}", re.MULTILINE)
-        for index, match in enumerate(pattern.finditer(self.text)):
-            if index == nth:
-                return match.start()
-        return None
+        positions = self.headers(parts, array=array)
+        return positions[nth] if nth < len(positions) else None
+
+    def headers(self, parts: Sequence[str], *, array: bool = False) -> tuple[int, ...]:
+        """The positions of every ``[a.b]`` (or ``[[a]]``) header, found once per name."""
+        found = self._headers.get((tuple(parts), array))
+        if found is None:
+            open_, close = (r"\[\[", r"\]\]") if array else (r"\[", r"\]")
+            dotted = r"[ \t]*\.[ \t]*".join(_key_pattern(part) for part in parts)
+            pattern = re.compile(rf"^[ \t]*{open_}[ \t]*{dotted}[ \t]*{close}", re.MULTILINE)
+            found = tuple(match.start() for match in pattern.finditer(self.text))
+            self._headers[(tuple(parts), array)] = found
+        return found
 
     def key(self, key: str, section: int | None = None, nth: int = 0) -> int | None:
         """The `nth` ``key =`` in the section starting at `section` (the whole file when None)."""
@@ -62,8 +73,14 @@ class _Locator:
 
     def value(self, key: str, raw: str, start: int) -> re.Match[str] | None:
         """The first ``key = "raw"`` at or after `start`."""
-        pattern = rf"""(?<![\w-]){_key_pattern(key)}[ \t]*=[ \t]*(["']){re.escape(raw)}\1"""
-        return re.compile(pattern).search(self.text, start)
+        pattern = self._values.get(key)
+        if pattern is None:  # one pattern per key name, not per value: thousands of hosts
+            quoted = rf"""(?<![\w-]){_key_pattern(key)}[ \t]*=[ \t]*(["'])(.*?)\1"""
+            pattern = self._values[key] = re.compile(quoted)
+        for match in pattern.finditer(self.text, start):
+            if match.group(2) == raw:
+                return match
+        return None
 
     def anywhere(self, key: str) -> int | None:
         """Where a top-level name appears: as a table header, an array header or a key."""

@@ -11,7 +11,7 @@ from typing import TypeVar
 from checks.dnsclient import parse_server
 from tui.credentials import env_var_name
 from tui.inventory import API_ESPS, KNOWN_ESPS, REGIONS, Account, Settings
-from tui.inventory_source import SourceReader, Where, first, is_secret_key, suggest, type_word
+from tui.inventory_source import SourceReader, Where, is_secret_key, suggest, type_word
 
 _AWS_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
 _ACCOUNT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -146,7 +146,9 @@ class TableReader(SourceReader):
         for name, body in table.items():
             if is_secret_key(name):
                 continue
-            anchor = first(self.locate.header(("accounts", name)), self.locate.key(name, section))
+            anchor = self.locate.header(("accounts", name))
+            if anchor is None:  # an inline table under [accounts]; searched only when needed
+                anchor = self.locate.key(name, section)
             account = self.account(name, body, anchor)
             variable = env_var_name(name)
             if variable in variables:
