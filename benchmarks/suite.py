@@ -142,10 +142,12 @@ def serial_figures(plan: Plan, got: Collected) -> list[Figure]:
     for first, pairs in got.serial.items():
         ratio = Sample(tuple(one.wall / many.wall for one, many in pairs))
         one = Sample(tuple(one.wall for one, _many in pairs))
+        ceiling = Sample(tuple(one.wall / many.bounds.larger for one, many in pairs))
         figures.append(
             Figure(
                 name=f"Concurrency 1 vs {plan.concurrency}, {first} hosts (both measured)",
-                value=f"{one.text(' s')} at concurrency 1: {ratio.text('×')} slower",
+                value=f"{one.text(' s')} at concurrency 1: {ratio.text('×')} slower; a scan "
+                f"at its larger bound would be {ceiling.text('×')} faster",
                 goal="≥ 20×",
                 met=ratio.median >= 20,
                 load=Sample(tuple(p[0].load for p in pairs)),
@@ -157,12 +159,14 @@ def serial_figures(plan: Plan, got: Collected) -> list[Figure]:
         per_host = (t_large - t_small) / (large - small)
         estimate = t_large + per_host * (plan.reference - large)
         wall = Sample(tuple(run.wall for run in got.scans[plan.reference])).median
+        bound = got.scans[plan.reference][0].bounds.larger
         figures.append(
             Figure(
                 name=f"Concurrency 1 vs {plan.concurrency}, {plan.reference:,} hosts (extrapolated)",
                 value=f"concurrency 1 estimated {estimate:.0f} s ({per_host * 1000:.0f} ms per "
                 f"host beyond {large}, from the runs above) vs {wall:.2f} s: "
-                f"{estimate / wall:.0f}× slower",
+                f"{estimate / wall:.0f}× slower; at its larger bound ({bound:.2f} s) a scan would "
+                f"be {estimate / bound:.0f}× faster",
                 goal="≥ 20×",
                 met=estimate / wall >= 20,
                 load=Sample(tuple(p[0].load for p in got.serial[large])),
