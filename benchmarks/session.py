@@ -1,9 +1,11 @@
 """The dashboard session a child process builds over a started benchmark world: the generated
-inventory, a dialer that reaches only the world's loopback TLS servers, and the ESP APIs simulated
-in process (every listed host verified with HTTPS on), so nothing leaves the machine."""
+inventory, a dialer that reaches only the world's loopback TLS servers, and the real ESP clients
+pointed at the world's simulated ESP APIs (every listed host verified with HTTPS on), so nothing
+leaves the machine."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 from collections.abc import Iterator
@@ -11,13 +13,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from esp_clients import API_ESPS
+import httpx
+
+from esp_clients import EspClient, EspSecret, make_client
 from tui.audit import AuditLog
 from tui.credentials import CredentialStore, env_var_name
-from tui.inventory import Inventory, parse_inventory
+from tui.inventory import Account, Inventory, parse_inventory
 from tui.netconfig import Environment, NetworkOptions
 from tui.session import Session
-from tui.sim.esp_apis import SimDomain, SimulatedEsp, SimulatedEsps
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,19 +42,21 @@ def load_info(path: Path) -> dict[str, object]:
     return info
 
 
-def simulated_esps(inventory: Inventory) -> SimulatedEsps:
-    """One simulated API account per inventory account, listing its hosts verified with HTTPS."""
-    esps = []
-    for account in inventory.accounts:
-        if account.esp not in API_ESPS:
-            continue
-        https = account.esp not in ("mandrill", "resend")  # no HTTPS setting at these ESPs
-        domains = [
-            SimDomain(host=entry.host, https=https, certificate="active" if https else "none")
-            for entry in inventory.entries_for(account.name)
-        ]
-        esps.append(SimulatedEsp(account.esp, account.name, domains, region=account.region))
-    return SimulatedEsps(esps)
+@dataclass(frozen=True, slots=True)
+class WorldEsps:
+    """Real ESP clients pointed at the world's simulated APIs (served over loopback HTTP)."""
+
+    apis: dict[str, dict[str, str]]
+    http_client: httpx.Client
+
+    def __call__(self, account: Account, secret: EspSecret) -> EspClient:
+        api = self.apis.get(account.name)
+        if api is None:
+            raise ValueError(f"no simulated {account.esp} API for account {account.name!r}")
+        ref = dataclasses.replace(
+            account.ref(), api_base=api["base"], region=account.region or api["region"]
+        )
+        return make_client(ref, secret, http_client=self.http_client)
 
 
 def fake_store(inventory: Inventory) -> CredentialStore:
@@ -106,13 +111,15 @@ def bench_session(info_path: Path, *, concurrency: int, audit: Path) -> Iterator
     environment = Environment(
         dialer=LoopbackDialer(ports), authoritative_port=int(str(info["authoritative_port"]))
     )
-    with simulated_esps(inventory) as esps:
+    apis = info["esp_apis"]
+    assert isinstance(apis, dict)
+    with httpx.Client(timeout=settings.timeout) as http_client:
         yield Session(
             inventory=inventory,
             options=options,
             environment=environment,
             store=fake_store(inventory),
-            client_factory=esps.client_factory(),
+            client_factory=WorldEsps(apis, http_client),
             audit=AuditLog(audit),
             read_only=True,
             title=f"trackdeck benchmark · {len(inventory.entries)} hosts",

@@ -1,5 +1,6 @@
 """The benchmark world, started on loopback: a delayed resolver, the zones' name server, a lame
-name server, and TLS servers serving every host by SNI; described to child processes by a JSON file."""
+name server, TLS servers serving every host by SNI and the simulated ESP APIs over HTTP; described
+to child processes by a JSON file."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import dns.name
 import dns.rdatatype
 import dns.zone
 
+from benchmarks.esp_server import EspHttpServer
 from benchmarks.fast_dns import DelayedDnsServer
 from benchmarks.fleet import (
     CLOUDFLARE_ADDRESS,
@@ -26,9 +28,12 @@ from benchmarks.fleet import (
     zone_texts,
 )
 from checks.context import utc_now
+from esp_clients import API_ESPS
+from tui.inventory import Inventory, parse_inventory
 from tui.sim.demo import free_port_on
 from tui.sim.demo_fleet import CLOUDFLARE_PASS_THROUGH
 from tui.sim.dns_server import resolve, zones_from_text
+from tui.sim.esp_apis import SimDomain, SimulatedEsp, SimulatedEsps
 from tui.sim.tls_world import NOT_FOUND, HttpBehaviour, TestCertificates, TlsServer, TlsWorld
 
 RESOLVER_ADDRESS = "127.0.0.1"
@@ -109,6 +114,21 @@ def serve_tls(
     return ports
 
 
+def simulated_esps(inventory: Inventory) -> SimulatedEsps:
+    """One simulated API account per inventory account, listing its hosts verified with HTTPS."""
+    esps = []
+    for account in inventory.accounts:
+        if account.esp not in API_ESPS:
+            continue
+        https = account.esp not in ("mandrill", "resend")  # no HTTPS setting at these ESPs
+        domains = [
+            SimDomain(host=entry.host, https=https, certificate="active" if https else "none")
+            for entry in inventory.entries_for(account.name)
+        ]
+        esps.append(SimulatedEsp(account.esp, account.name, domains, region=account.region))
+    return SimulatedEsps(esps)
+
+
 def _dns_servers(
     stack: ExitStack, hosts: tuple[Host, ...], delay: float
 ) -> tuple[DelayedDnsServer, ...]:
@@ -149,8 +169,13 @@ def bench_world(
         }
         inventory = directory / "inventory.toml"
         inventory.write_text(inventory_text(hosts, settings), encoding="utf-8")
+        esps = stack.enter_context(simulated_esps(parse_inventory(inventory.read_text())))
+        apis = stack.enter_context(EspHttpServer(esps))
         info = {
             "inventory": str(inventory),
+            "esp_apis": {
+                esp.account: {"base": apis.base_url(esp), "region": esp.region} for esp in esps.esps
+            },
             "authoritative_port": authoritative.port,
             "tls_ports": ports,
             "size": size,

@@ -280,6 +280,7 @@ async def test_unexpected_worker_error_shows_a_dialog_and_the_app_lives(rig: Rig
             if isinstance(app.screen, ErrorDialog):
                 break
         assert isinstance(app.screen, ErrorDialog)
+        await pilot.pause()  # the dialog is pushed before its children are mounted
         assert "simulated bug" in str(app.screen.query_one("#error-message", Static).render())
         await pilot.press("escape")
         assert isinstance(app.screen, FleetScreen)

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 
 from checks.context import CheckContext
 from checks.model import Severity
-from esp_clients import CertificateState, EspAuthError, EspRateLimited, EspUnavailable
-from tests.fakes import FakeEsp, domain, fake_factory, store_with
+from esp_clients import (
+    CertificateState,
+    EspAuthError,
+    EspRateLimited,
+    EspSecret,
+    EspUnavailable,
+    TrackingDomain,
+)
+from tests.fakes import FakeClient, FakeEsp, domain, fake_factory, store_with
 from tests.prism import SPECS, prism_server
 from tests.worlds import DnsWorld
 from tui.cli import build_parser
 from tui.commands import scan
 from tui.fleet import FleetRow, FleetScan
-from tui.inventory import parse_inventory
+from tui.inventory import Account, parse_inventory
 from tui.netconfig import Environment
 
 INVENTORY = """
@@ -186,6 +194,34 @@ api_base = "{base}"
 name = "Example"
 tracking = [ {{ host = "mail.example.com", account = "sg" }} ]
 """
+
+
+def test_a_slow_esp_list_holds_back_only_its_own_hosts(ctx: CheckContext) -> None:
+    """The outside checks start at once: the DNS-only account's rows arrive while the API
+    account's list is still being read, and that account's rows still get their ESP findings."""
+    gate = threading.Event()
+    esp = FakeEsp(domains=[domain("links-mg.brand.example", "acme-mg")])
+
+    class SlowClient(FakeClient):
+        def list_tracking_domains(self) -> tuple[TrackingDomain, ...]:
+            assert gate.wait(10), "the scan never got to the other account's rows"
+            return super().list_tracking_domains()
+
+    def factory(account: Account, secret: EspSecret) -> FakeClient:
+        return SlowClient(account.ref(), esp)
+
+    fleet = FleetScan(
+        parse_inventory(INVENTORY), ctx, store_with({"acme-mg": "key"}), client_factory=factory
+    )
+    arrived: list[FleetRow] = []
+    for row in fleet.run():
+        arrived.append(row)
+        if all(r.account == "acme-pm" for r in arrived) and len(arrived) == 2:
+            gate.set()  # both DNS-only rows came first: now let the ESP answer
+    assert [row.account for row in arrived[:2]] == ["acme-pm", "acme-pm"]
+    rows = {row.key: row for row in arrived}
+    assert "esp.ok" in codes(rows["acme-mg/links-mg.brand.example"])
+    assert "esp.not_found" in codes(rows["acme-mg/stale.brand.example"])
 
 
 def test_scan_end_to_end_against_the_vendor_spec(

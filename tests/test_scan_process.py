@@ -7,17 +7,18 @@ from __future__ import annotations
 import os
 import pickle
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import pytest
 
 from checks.engine import Target
-from checks.model import Expectation, Severity
+from checks.model import Severity
 from tests.fakes import FakeEsp, domain, fake_factory, store_with
 from tests.test_fleet import INVENTORY
 from tests.worlds import DnsWorld, _refuse
 from tui.fleet import FleetRow, FleetScan
-from tui.inventory import parse_inventory
+from tui.fleet_guess import FleetGuess
+from tui.inventory import Account, parse_inventory
 from tui.netconfig import REAL_NETWORK, Environment, NetworkOptions, build_context
 from tui.scan_process import ProcessScan, ProcessScanner, ScanJob, can_isolate
 from tui.sim.dns_server import Rule
@@ -71,20 +72,20 @@ def test_a_child_scan_gives_the_rows_an_in_process_scan_gives(world: DnsWorld) -
     assert "inventory.shared_host" in there["acme-pm/conflict.brand.example"]
 
 
+def _guess() -> FleetGuess:
+    return FleetGuess({"acme-mg": Account(name="acme-mg", esp="mailgun")}, {})
+
+
 def _job(world: DnsWorld, count: int) -> ScanJob:
     options, environment = _setup(world)
     targets = tuple(
-        Target(host=host, key=f"k{index}/{host}")
+        Target(host=host, key=f"acme-mg/{host}/{index}")
         for index, host in enumerate(["links-mg.brand.example", "stale.brand.example"] * count)
     )
     return ScanJob(
         targets=targets, options=options, environment=environment, concurrency=1,
-        guess=_default_guess,
+        guess=_guess(),
     )  # fmt: skip
-
-
-def _default_guess(_target: Target, _chain: tuple[str, ...]) -> Expectation:
-    return Expectation()
 
 
 def test_a_child_killed_mid_scan_leaves_its_hosts_unknown(world: DnsWorld) -> None:
@@ -121,22 +122,27 @@ def test_only_pickling_environments_go_to_a_child_and_no_esp_secret_crosses(
     unpicklable = Environment(dialer=lambda address, port, timeout: _refuse(address, port, timeout))  # noqa: PLW0108 - a lambda does not pickle
     assert not can_isolate(unpicklable)
     fleet = _fleet(world, in_child=True)
-    jobs: list[bytes] = []
-    original = ProcessScan.run
+    sent: list[bytes] = []
+    run, provide = ProcessScan.run, ProcessScan.provide
 
-    def spy(self: ProcessScan) -> Iterator[object]:
-        jobs.append(pickle.dumps(self.job))
-        return original(self)
+    def spy_run(self: ProcessScan) -> Iterator[object]:
+        sent.append(pickle.dumps(self.job))
+        return run(self)
+
+    def spy_provide(self: ProcessScan, account: str, domains: Mapping[str, object]) -> None:
+        sent.append(pickle.dumps((account, dict(domains))))
+        provide(self, account, domains)  # type: ignore[arg-type]
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(ProcessScan, "run", spy)
+        patch.setattr(ProcessScan, "run", spy_run)
+        patch.setattr(ProcessScan, "provide", spy_provide)
         rows = list(fleet.run())
-    assert rows and len(jobs) == 1
-    assert CANARY.encode() not in jobs[0]
+    assert rows and len(sent) >= 3  # the job, the views, the untracked host's job
+    assert not any(CANARY.encode() in message for message in sent)
 
 
 def test_small_scans_stay_in_process(world: DnsWorld) -> None:
     options, environment = _setup(world)
     scanner = ProcessScanner(options, environment)
     one = (Target(host="links-mg.brand.example"),)
-    assert scanner(one, 4, _default_guess) is None
+    assert scanner(one, 4, _guess()) is None

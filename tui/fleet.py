@@ -1,32 +1,33 @@
 """The fleet scan: every inventory host's outside checks merged with its ESP's own view of it.
 
-Each API account's list is fetched once (in parallel, on worker threads); each host's expectation is
-built from its ESP's facts, the inventory's `expect_target` and what the ESP's API expects; then the
-check engine streams one row per (account, host).
+The check engine starts on every host at once; meanwhile each API account's list is fetched once (in
+parallel, on worker threads) and handed to the scan as it arrives. Each host's expectation is built
+from its ESP's facts, the inventory's `expect_target` and what the ESP's API expects
+(`tui.fleet_guess`); the engine streams one row per (account, host).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import httpx
 
 from checks.context import CheckContext
-from checks.engine import Guesser, Scan, Target, crashed_report
+from checks.engine import Scan, Target, crashed_report
 from checks.model import Expectation, Facts, Finding, HostReport, Severity
 from esp_clients import EspClient, EspSecret, TrackingDomain, make_client
-from esp_clients.facts import EspFacts, facts_for, guess_from_chain
 from tui.credentials import CredentialStore
 from tui.esp_findings import EspAccountView, account_problem, esp_findings, untracked_finding
-from tui.expectations import expectation_from_facts
+from tui.fleet_guess import FleetGuess, account_facts, fleet_expectation
 from tui.inventory import Account, Inventory, SharedHost, TrackingEntry
 from tui.scan_process import ReportStream
 
 ClientFactory = Callable[[Account, EspSecret], EspClient]
-Scanner = Callable[[Sequence[Target], int, Guesser], ReportStream | None]
+Scanner = Callable[[Sequence[Target], int, FleetGuess], ReportStream | None]
 """Starts the engine scan of a fleet's targets elsewhere (a child process), or None to run it here."""
 
 UNLISTED_BRAND = "(not in inventory)"
@@ -82,14 +83,6 @@ def default_client_factory(http_client: httpx.Client | None = None) -> ClientFac
     return factory
 
 
-def account_facts(account: Account) -> EspFacts:
-    """The ESP facts for an account's ESP and region (the family default when unknown)."""
-    facts = facts_for(account.esp, account.region)
-    if facts is None:
-        raise KeyError(f"no facts for ESP {account.esp!r}")
-    return facts
-
-
 class FleetScan:
     """One scan of the whole inventory; `rows()` lists them pending, `run()` streams them checked."""
 
@@ -115,6 +108,8 @@ class FleetScan:
         self._scan: ReportStream | None = None
         self._cancelled = False
         self._entry_index: dict[tuple[str, str], TrackingEntry] | None = None
+        self._ready: dict[str, threading.Event] = {}
+        self._fetch_error: Exception | None = None
         self._shared_hosts: dict[str, SharedHost] | None = None
 
     def rows(self) -> tuple[FleetRow, ...]:
@@ -149,16 +144,6 @@ class FleetScan:
         if self._scan is not None:
             self._scan.cancel()
 
-    def fetch_views(self) -> dict[str, EspAccountView]:
-        """Each API account's list of tracking domains, fetched in parallel."""
-        accounts = [account for account in self.inventory.accounts if self._wanted(account)]
-        if not accounts:
-            return {}
-        with ThreadPoolExecutor(max_workers=min(8, len(accounts))) as pool:
-            views = list(pool.map(self._fetch_view, accounts))
-        self.views = {view.account: view for view in views}
-        return self.views
-
     def _wanted(self, account: Account) -> bool:
         return any(entry.account == account.name for entry in self._entries()) or (
             not self.only_keys
@@ -179,20 +164,89 @@ class FleetScan:
         return fetch_account_view(account, facts.label, secret, self.client_factory)
 
     def run(self) -> Iterator[FleetRow]:
-        """Fetch the ESP views, then stream one checked row per (account, host)."""
-        self.fetch_views()
-        if self._cancelled:
-            return
+        """Stream one checked row per (account, host). The outside checks start at once while each
+        API account's list is fetched (a slow ESP API delays only its own hosts, where the target
+        its API expects matters); the hosts an ESP lists but the inventory does not follow."""
         rows = {row.key: row for row in self.rows()}
-        rows.update(self._untracked_rows())
-        targets = [self._target(row) for row in rows.values()]
-        guess = self._guesser(rows.values())
+        accounts = [account for account in self.inventory.accounts if self._wanted(account)]
+        self._ready = {account.name: threading.Event() for account in accounts}
+        guess = FleetGuess(
+            {account.name: account for account in self.inventory.accounts},
+            self._expect_targets(rows.values()),
+            waiting=self._ready,
+        )
+        stream = self._start([self._target(row) for row in rows.values()], guess)
+        fetcher = threading.Thread(
+            target=self._fetch_lists,
+            args=(accounts, rows, stream),
+            name="trackdeck-esp-lists",
+            daemon=True,
+        )
+        fetcher.start()
+        try:
+            yield from self._merged(stream, rows)
+            fetcher.join()
+            if self._fetch_error is not None:
+                raise self._fetch_error
+            extra = self._untracked_rows()
+            if extra and not self._cancelled:
+                yield from self._merged(self._start_untracked(extra), extra)
+        finally:
+            guess.release_all()
+
+    def _start(self, targets: Sequence[Target], guess: FleetGuess) -> ReportStream:
         started = self.scanner(targets, self.concurrency, guess) if self.scanner else None
-        self._scan = started or Scan(targets, self.ctx, concurrency=self.concurrency, guess=guess)
-        if self._cancelled:  # cancelled while the ESP lists were read
-            self._scan.cancel()
-        for report in self._scan.run():
+        stream = started or LocalScan(
+            Scan(targets, self.ctx, concurrency=self.concurrency, guess=guess), guess
+        )
+        self._scan = stream
+        if self._cancelled:
+            stream.cancel()
+        return stream
+
+    def _start_untracked(self, extra: dict[str, FleetRow]) -> ReportStream:
+        accounts = {account.name: account for account in self.inventory.accounts}
+        guess = FleetGuess(accounts, {})
+        for row in extra.values():
+            if row.esp_view is not None:
+                guess.provide(row.account, {row.key: row.esp_view})
+        return self._start([self._target(row) for row in extra.values()], guess)
+
+    def _fetch_lists(
+        self, accounts: Sequence[Account], rows: Mapping[str, FleetRow], stream: ReportStream
+    ) -> None:
+        """Fetch each account's list in parallel; hand each to the scan as it arrives."""
+        by_account: dict[str, list[FleetRow]] = {}
+        for row in rows.values():
+            by_account.setdefault(row.account, []).append(row)
+        try:
+            if not accounts:
+                return
+            with ThreadPoolExecutor(max_workers=min(8, len(accounts))) as pool:
+                futures = [pool.submit(self._fetch_view, account) for account in accounts]
+                for future in as_completed(futures):
+                    view = future.result()
+                    self.views[view.account] = view
+                    domains = {
+                        row.key: domain
+                        for row in by_account.get(view.account, ())
+                        if (domain := view.domain(row.host)) is not None
+                    }
+                    stream.provide(view.account, domains)
+                    self._ready[view.account].set()
+        except Exception as error:  # noqa: BLE001 - re-raised by run(), on the scan's own thread
+            self._fetch_error = error
+        finally:
+            stream.provided_all()
+            for ready in self._ready.values():
+                ready.set()
+
+    def _merged(self, stream: ReportStream, rows: Mapping[str, FleetRow]) -> Iterator[FleetRow]:
+        for report in stream.run():
             row = rows[report.key]
+            ready = self._ready.get(row.account)
+            if ready is not None:
+                ready.wait()
             view = self.views.get(row.account)
             yield dataclasses.replace(
                 row,
@@ -221,20 +275,13 @@ class FleetScan:
     def _target(self, row: FleetRow) -> Target:
         return Target(host=row.host, key=row.key)
 
-    def _guesser(self, rows: Iterable[FleetRow]) -> FleetGuess:
-        """The rows' expectations as data (it may cross to a child process)."""
-        expect_targets: dict[str, str] = {}
-        domains: dict[str, TrackingDomain] = {}
+    def _expect_targets(self, rows: Iterable[FleetRow]) -> dict[str, str]:
+        targets: dict[str, str] = {}
         for row in rows:
             entry = self._entry(row.account, row.host)
             if entry is not None and entry.expect_target:
-                expect_targets[row.key] = entry.expect_target
-            view = self.views.get(row.account)
-            domain = view.domain(row.host) if view else None
-            if domain is not None:
-                domains[row.key] = domain
-        accounts = {account.name: account for account in self.inventory.accounts}
-        return FleetGuess(accounts=accounts, expect_targets=expect_targets, domains=domains)
+                targets[row.key] = entry.expect_target
+        return targets
 
     def _entry(self, account: str, host: str) -> TrackingEntry | None:
         if self._entry_index is None:  # built once per scan: rows must not cost O(fleet) each
@@ -262,46 +309,29 @@ class FleetScan:
         return tuple(findings)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FleetGuess:
-    """Each row's expectation once its CNAME chain is known (see `fleet_expectation`), from
-    plain data keyed by row key, so that a scan in a child process can use it."""
+class LocalScan:
+    """The engine's scan in this process, with the fleet's guess to hand ESP views to."""
 
-    accounts: Mapping[str, Account]
-    expect_targets: Mapping[str, str]
-    domains: Mapping[str, TrackingDomain]
+    def __init__(self, scan: Scan, guess: FleetGuess) -> None:
+        self.scan = scan
+        self.guess = guess
 
-    def __call__(self, target: Target, chain: tuple[str, ...]) -> Expectation:
-        """The expectation of the row `target.key` given its chain."""
-        account_name = target.key.split("/", 1)[0]
-        return fleet_expectation(
-            self.accounts[account_name],
-            chain,
-            expect_target=self.expect_targets.get(target.key),
-            domain=self.domains.get(target.key),
-        )
+    def run(self) -> Iterator[HostReport]:
+        """Reports in completion order."""
+        return self.scan.run()
 
+    def cancel(self) -> None:
+        """Stop starting hosts; hosts waiting for a view stop waiting."""
+        self.scan.cancel()
+        self.guess.release_all()
 
-def fleet_expectation(
-    account: Account,
-    chain: tuple[str, ...],
-    *,
-    expect_target: str | None = None,
-    domain: TrackingDomain | None = None,
-) -> Expectation:
-    """A host's expectation: the account's ESP variant (narrowed by the chain within the family),
-    the inventory's `expect_target`, else the target the ESP's API expects (`domain`)."""
-    facts = account_facts(account)
-    guessed = guess_from_chain(chain[1:], esp=facts.esp)
-    if guessed is not None and guessed.eu == facts.eu:
-        facts = guessed
-    override = expect_target or (domain.expected_target if domain else None)
-    expectation = expectation_from_facts(facts, override)
-    if override and not expect_target:
-        expectation = dataclasses.replace(
-            expectation, target_source=f"as {facts.label}'s API expects"
-        )
-    return expectation
+    def provide(self, account: str, domains: Mapping[str, TrackingDomain]) -> None:
+        """An account's view has arrived."""
+        self.guess.provide(account, domains)
+
+    def provided_all(self) -> None:
+        """Every view has arrived (or failed)."""
+        self.guess.release_all()
 
 
 def row_key(account: str, host: str) -> str:
@@ -344,4 +374,11 @@ def shared_host_finding(host: str, accounts: Sequence[str]) -> Finding:
     )
 
 
-__all__ = ["FleetRow", "FleetScan", "crashed_report", "fleet_expectation", "row_key"]
+__all__ = [
+    "FleetRow",
+    "FleetScan",
+    "account_facts",
+    "crashed_report",
+    "fleet_expectation",
+    "row_key",
+]

@@ -1,8 +1,10 @@
 """A fleet scan in a child interpreter: the dashboard's own process keeps its CPU and its GIL for
 drawing and keys, while the child (on the other core) runs the check engine and streams reports back.
 
-The parent sends one pickled `ScanJob` on the child's stdin and reads length-prefixed pickled frames
-from its stdout: a `HostReport` per host as it finishes, then an end frame. Cancelling terminates the
+The parent sends one pickled `ScanJob` on the child's stdin, then each ESP account's view as it
+arrives (the hosts of an account whose view is awaited wait for it in the child), then closes stdin;
+it reads length-prefixed pickled frames from the child's stdout: a `HostReport` per host as it
+finishes, then an end frame. Cancelling terminates the
 child. A child that dies early never makes a host look clean: every host it did not report comes back
 `check.crashed` (unknown), naming the exit status and the end of what the child wrote to stderr.
 
@@ -20,12 +22,14 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import IO, Protocol
 
-from checks.engine import Guesser, Scan, Target, crashed_report
+from checks.engine import Scan, Target, crashed_report
 from checks.model import HostReport
+from esp_clients import TrackingDomain
+from tui.fleet_guess import FleetGuess
 from tui.netconfig import Environment, NetworkOptions, build_context
 
 FRAME_HEADER = struct.Struct(">I")
@@ -33,14 +37,14 @@ MIN_TARGETS = 20
 """Scans of fewer hosts (a re-check) stay in process: starting an interpreter costs ~0.3 s."""
 CHILD = "from tui.scan_process import child_main; raise SystemExit(child_main())"
 """The child's program (not `-m`: the job's classes must unpickle as this module's own)."""
-CHILD_NICENESS = 5
+CHILD_NICENESS = 10
 """The scan yields the CPU to the dashboard when both want it: keys first, results a moment later."""
 STDERR_KEPT = 40
 """Lines of the child's stderr kept for the message when it dies."""
 
 
 class ReportStream(Protocol):
-    """What the fleet scan needs of a running engine scan: in-process `Scan` or `ProcessScan`."""
+    """What the fleet scan needs of a running engine scan: in this process or in a child."""
 
     def run(self) -> Iterator[HostReport]:
         """Reports in completion order."""
@@ -48,6 +52,14 @@ class ReportStream(Protocol):
 
     def cancel(self) -> None:
         """Stop as soon as possible."""
+        ...
+
+    def provide(self, account: str, domains: Mapping[str, TrackingDomain]) -> None:
+        """Hand the scan an account's view (its rows' ESP records, by row key)."""
+        ...
+
+    def provided_all(self) -> None:
+        """No more views will come."""
         ...
 
 
@@ -59,7 +71,7 @@ class ScanJob:
     options: NetworkOptions
     environment: Environment
     concurrency: int
-    guess: Guesser
+    guess: FleetGuess
 
 
 def _no_stored_key() -> str | None:
@@ -85,7 +97,7 @@ class ProcessScanner:
     min_targets: int = MIN_TARGETS
 
     def __call__(
-        self, targets: Sequence[Target], concurrency: int, guess: Guesser
+        self, targets: Sequence[Target], concurrency: int, guess: FleetGuess
     ) -> ProcessScan | None:
         """A child-process scan, or None when `targets` is too small to be worth one."""
         if len(targets) < self.min_targets:
@@ -109,6 +121,10 @@ class ProcessScan:
         self._process: subprocess.Popen[bytes] | None = None
         self._cancelled = threading.Event()
         self._stderr: deque[str] = deque(maxlen=STDERR_KEPT)
+        self._views = threading.Lock()  # guards the child's stdin and what waits to be sent on it
+        self._stdin: IO[bytes] | None = None
+        self._unsent: list[tuple[str, dict[str, TrackingDomain]]] = []
+        self._all_provided = False
 
     @property
     def cancelled(self) -> bool:
@@ -128,6 +144,22 @@ class ProcessScan:
             with contextlib.suppress(ProcessLookupError):
                 process.terminate()
 
+    def provide(self, account: str, domains: Mapping[str, TrackingDomain]) -> None:
+        """Send an account's view to the child (kept until the job has gone out)."""
+        with self._views:
+            if self._stdin is None:
+                self._unsent.append((account, dict(domains)))
+            else:
+                self._send_view(self._stdin, (account, dict(domains)))
+
+    def provided_all(self) -> None:
+        """No more views: close the child's stdin (its waiting hosts stop waiting)."""
+        with self._views:
+            self._all_provided = True
+            if self._stdin is not None:
+                with contextlib.suppress(OSError):
+                    self._stdin.close()
+
     def run(self) -> Iterator[HostReport]:
         """Start the child, send the job, yield each report; unreported hosts come back unknown."""
         payload = pickle.dumps(self.job, protocol=pickle.HIGHEST_PROTOCOL)
@@ -135,7 +167,7 @@ class ProcessScan:
         process = self._start()
         try:
             assert process.stdin is not None and process.stdout is not None
-            if self._send(process.stdin, payload):
+            if self._send_job(process.stdin, payload):
                 for report in _frames(process.stdout):
                     if self.cancelled:
                         break
@@ -145,8 +177,11 @@ class ProcessScan:
             if process.poll() is None:
                 process.terminate()
             status = process.wait()
-            if process.stdout is not None:
-                process.stdout.close()
+            with self._views:
+                for pipe in (process.stdin, process.stdout):
+                    if pipe is not None:
+                        with contextlib.suppress(OSError):
+                            pipe.close()
         if pending and not self.cancelled:
             error = ScanProcessError(status, "\n".join(self._stderr))
             for target in pending.values():
@@ -167,13 +202,28 @@ class ProcessScan:
         drain.start()
         return process
 
-    def _send(self, stdin: IO[bytes], payload: bytes) -> bool:
-        try:
-            stdin.write(payload)
-            stdin.close()
-        except (BrokenPipeError, OSError):
-            return False
+    def _send_job(self, stdin: IO[bytes], payload: bytes) -> bool:
+        with self._views:
+            try:
+                stdin.write(payload)
+                for view in self._unsent:
+                    self._send_view(stdin, view)
+                self._unsent.clear()
+                stdin.flush()
+            except (BrokenPipeError, OSError):
+                return False
+            self._stdin = stdin
+            if self._all_provided:
+                with contextlib.suppress(OSError):
+                    stdin.close()
         return True
+
+    def _send_view(self, stdin: IO[bytes], view: tuple[str, dict[str, TrackingDomain]]) -> None:
+        if stdin.closed:
+            return
+        with contextlib.suppress(BrokenPipeError, OSError):  # the child died: run() reports it
+            pickle.dump(view, stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            stdin.flush()
 
     def _drain(self, stderr: IO[bytes] | None) -> None:
         if stderr is None:
@@ -225,6 +275,10 @@ def child_main() -> int:
     job = pickle.load(sys.stdin.buffer)  # noqa: S301 - the job comes from our own parent
     os.nice(CHILD_NICENESS)
     assert isinstance(job, ScanJob)
+    views = threading.Thread(
+        target=_receive_views, args=(sys.stdin.buffer, job.guess), name="views", daemon=True
+    )
+    views.start()
     scan = Scan(
         job.targets,
         build_context(job.options, job.environment),
@@ -239,3 +293,15 @@ def child_main() -> int:
         scan.cancel()
         return 1
     return 0
+
+
+def _receive_views(stdin: IO[bytes], guess: FleetGuess) -> None:
+    """The views the parent sends after the job, until it closes stdin (or dies)."""
+    try:
+        while True:
+            account, domains = pickle.load(stdin)  # noqa: S301 - from our own parent
+            guess.provide(account, domains)
+    except (EOFError, OSError, pickle.UnpicklingError):
+        pass
+    finally:
+        guess.release_all()
