@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,12 +43,23 @@ def load_info(path: Path) -> dict[str, object]:
     return info
 
 
-@dataclass(frozen=True, slots=True)
 class WorldEsps:
-    """Real ESP clients pointed at the world's simulated APIs (served over loopback HTTP)."""
+    """Real ESP clients pointed at the world's simulated APIs (served over loopback HTTP); it
+    pickles, so that the dashboard's scan child reads the lists itself, as it does for real."""
 
-    apis: dict[str, dict[str, str]]
-    http_client: httpx.Client
+    def __init__(self, apis: dict[str, dict[str, str]], timeout: float) -> None:
+        self.apis = apis
+        self.timeout = timeout
+        self._client: httpx.Client | None = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"apis": self.apis, "timeout": self.timeout}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        apis, timeout = state["apis"], state["timeout"]
+        assert isinstance(apis, dict) and isinstance(timeout, float)
+        self.__init__(apis, timeout)  # type: ignore[misc]  # unpickling
 
     def __call__(self, account: Account, secret: EspSecret) -> EspClient:
         api = self.apis.get(account.name)
@@ -56,7 +68,10 @@ class WorldEsps:
         ref = dataclasses.replace(
             account.ref(), api_base=api["base"], region=account.region or api["region"]
         )
-        return make_client(ref, secret, http_client=self.http_client)
+        with self._lock:  # one connection pool for every account, as the real factory shares one
+            if self._client is None:
+                self._client = httpx.Client(timeout=self.timeout)
+        return make_client(ref, secret, http_client=self._client)
 
 
 def fake_store(inventory: Inventory) -> CredentialStore:
@@ -70,6 +85,11 @@ def fake_store(inventory: Inventory) -> CredentialStore:
     return CredentialStore(
         environ=environ, keyring_backend=_NoKeyring(), aws_credentials_loader=_no_aws
     )
+
+
+def _no_dqs_key() -> str | None:
+    """The benchmark's lists need no Spamhaus DQS key (and it never reads the user's keyring)."""
+    return None
 
 
 def _no_aws(_profile: str) -> None:
@@ -109,19 +129,20 @@ def bench_session(info_path: Path, *, concurrency: int, audit: Path) -> Iterator
     assert isinstance(tls_ports, dict)
     ports = {str(key): int(str(value)) for key, value in tls_ports.items()}
     environment = Environment(
-        dialer=LoopbackDialer(ports), authoritative_port=int(str(info["authoritative_port"]))
+        dialer=LoopbackDialer(ports),
+        authoritative_port=int(str(info["authoritative_port"])),
+        dqs_key=_no_dqs_key,
     )
     apis = info["esp_apis"]
     assert isinstance(apis, dict)
-    with httpx.Client(timeout=settings.timeout) as http_client:
-        yield Session(
-            inventory=inventory,
-            options=options,
-            environment=environment,
-            store=fake_store(inventory),
-            client_factory=WorldEsps(apis, http_client),
-            audit=AuditLog(audit),
-            read_only=True,
-            title=f"trackdeck benchmark · {len(inventory.entries)} hosts",
-            scan_in_child=True,
-        )
+    yield Session(
+        inventory=inventory,
+        options=options,
+        environment=environment,
+        store=fake_store(inventory),
+        client_factory=WorldEsps(apis, float(settings.timeout)),
+        audit=AuditLog(audit),
+        read_only=True,
+        title=f"trackdeck benchmark · {len(inventory.entries)} hosts",
+        scan_in_child=True,
+    )

@@ -7,8 +7,10 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from checks.dnsclient import AnswerCache, DnsClient
+if TYPE_CHECKING:
+    from checks.dnsclient import DnsClient
 
 Dialer = Callable[[str, int, float], socket.socket]
 """Opens a TCP connection to (address, port) within a timeout; the test seam for TLS and HTTP."""
@@ -67,6 +69,8 @@ class CheckContext:
 
     def for_new_scan(self) -> CheckContext:
         """A copy whose DNS clients share one fresh answer cache, so re-checks see new data."""
+        from checks.dnsclient import AnswerCache  # noqa: PLC0415 - dnspython loads on first scan
+
         cache = AnswerCache()
         return replace(
             self,
@@ -77,6 +81,8 @@ class CheckContext:
 
     def authoritative_client(self, address: str) -> DnsClient:
         """A client asking one authoritative server, sharing this scan's cache."""
+        from checks.dnsclient import DnsClient  # noqa: PLC0415 - dnspython loads on first scan
+
         return DnsClient(
             [(address, self.authoritative_port)],
             timeout=self.authoritative_timeout,

@@ -26,12 +26,12 @@ import dns.rdatatype
 from checks.dnsclient import (
     DnsResult,
     DnsStatus,
-    Server,
     interpret_response,
     name_problem,
     server_text,
 )
 from checks.dnswire import fast_interpret
+from checks.servers import Server
 
 Question = tuple[str, str, bool]
 """(name, type, recursive)."""

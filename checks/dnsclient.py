@@ -4,7 +4,6 @@ scan-wide answer cache in which each distinct question is asked once (honouring 
 from __future__ import annotations
 
 import enum
-import ipaddress
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -21,8 +20,9 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.resolver
 
+from checks.servers import Server
+
 Clock = Callable[[], float]
-Server = tuple[str, int]
 
 
 class DnsStatus(enum.Enum):
@@ -79,32 +79,6 @@ def name_problem(name: str) -> str:
     except (dns.exception.DNSException, ValueError) as error:
         return f"{name[:80]!r} is not a DNS name that can be asked: {error}"
     return ""
-
-
-def parse_server(text: str, default_port: int = 53) -> Server:
-    """Parse ``IP``, ``IP:PORT`` or ``[IPv6]:PORT``; raise ValueError with a clear message."""
-    text = text.strip()
-    host, port = text, default_port
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        if rest:
-            port = _parse_port(rest.lstrip(":"), text)
-    elif text.count(":") == 1:
-        host, _, port_text = text.partition(":")
-        port = _parse_port(port_text, text)
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        raise ValueError(
-            f"resolver {text!r} is not an IP address (IP, IP:PORT or [IPv6]:PORT)"
-        ) from None
-    return host, port
-
-
-def _parse_port(port_text: str, whole: str) -> int:
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ValueError(f"resolver {whole!r} has an invalid port")
-    return int(port_text)
 
 
 def system_nameservers() -> tuple[Server, ...]:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable
-
-import httpx
+from typing import TYPE_CHECKING
 
 from esp_clients.base import (
     AccountRef,
@@ -32,6 +31,9 @@ from esp_clients.base import (
     TrackingDomain,
     Unsupported,
 )
+
+if TYPE_CHECKING:
+    import httpx  # the clients import it when one is made: the dashboard starts without it
 
 __all__ = [
     "API_ESPS",

@@ -8,9 +8,10 @@ import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 MESSAGE_LIMIT = 200
 DETAIL_LIMIT = 300

@@ -106,6 +106,16 @@ def fake_factory(esps: Mapping[str, FakeEsp]) -> Callable[[Account, EspSecret], 
     return factory
 
 
+@dataclass
+class FakeFactory:
+    """`fake_factory` as an object that pickles (a scan in a child process gets a copy)."""
+
+    esps: dict[str, FakeEsp]
+
+    def __call__(self, account: Account, secret: EspSecret) -> FakeClient:
+        return FakeClient(account.ref(), self.esps[account.name])
+
+
 class MemoryKeyring:
     """A keyring backend in memory (never the system's)."""
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.worlds import DnsWorld, tls_world
-from tui.cli import main
+from tui.cli import COMMANDS, build_parser, main
 from tui.netconfig import Environment
 from tui.sim.dns_server import Rule
 from tui.sim.tls_world import TlsWorld
@@ -124,3 +126,25 @@ def test_usage_errors_exit_64_with_one_clear_line(
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
+
+
+def test_the_bare_command_loads_no_other_command_and_names_typos() -> None:
+    """`trackdeck` alone opens the dashboard without importing the other commands (some load the
+    whole engine); every subcommand is still known, and a misspelt one is named by argparse."""
+    choices = next(
+        action.choices for action in build_parser()._actions if action.dest == "==SUPPRESS=="
+    )
+    assert set(COMMANDS) == set(choices or ())
+    code = (
+        "import sys, tui.cli\n"
+        "tui.cli.root_parser().parse_args(['-i', 'x.toml'])\n"
+        "assert not tui.cli._names_a_command(['-i', 'check', '--read-only'])\n"
+        "assert tui.cli._names_a_command(['chekc']) and tui.cli._names_a_command(['-h'])\n"
+        "heavy = ('checks.engine', 'dns.message', 'keyring', 'httpx', 'checks.email_parse')\n"
+        "print([name for name in heavy if name in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

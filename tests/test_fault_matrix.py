@@ -15,9 +15,10 @@ import pytest
 from rich.console import Console
 
 from checks.context import CheckContext
-from checks.dnsclient import DnsClient, Server
+from checks.dnsclient import DnsClient
 from checks.engine import Target, scan
 from checks.model import HostReport, Severity
+from checks.servers import Server
 from esp_clients import EspClient, EspSecret, make_client
 from esp_clients.http import MAX_HEADER_WAIT
 from tests.esp_faults import ESP_CASES

@@ -1,113 +1,136 @@
 """The dashboard's fleet scan in a child process: the same rows as in process, a child that dies
-turns every host it did not report into `unknown` (never clean), cancel stops it, and only what
-pickles (no ESP secret) crosses the pipe."""
+turns every row it did not report into `unknown` (never clean), cancel stops it, the child never
+opens the keyring, and only what pickles goes to a child."""
 
 from __future__ import annotations
 
 import os
 import pickle
 import signal
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable
+from pathlib import Path
 
-import pytest
-
-from checks.engine import Target
 from checks.model import Severity
-from tests.fakes import FakeEsp, domain, fake_factory, store_with
+from tests.fakes import FakeEsp, FakeFactory, MemoryKeyring, domain, fake_factory, store_with
 from tests.test_fleet import INVENTORY
 from tests.worlds import DnsWorld, _refuse
+from tui.audit import AuditLog
+from tui.credentials import CredentialStore, ResolvedSecrets
 from tui.fleet import FleetRow, FleetScan
-from tui.fleet_guess import FleetGuess
-from tui.inventory import Account, parse_inventory
-from tui.netconfig import REAL_NETWORK, Environment, NetworkOptions, build_context
-from tui.scan_process import ProcessScan, ProcessScanner, ScanJob, can_isolate
+from tui.inventory import parse_inventory
+from tui.netconfig import REAL_NETWORK, Environment, NetworkOptions
+from tui.scan_process import FleetInChild, can_isolate
+from tui.session import Session
 from tui.sim.dns_server import Rule
 
 CANARY = "key-CANARY-scan-process-secret"
+
+MANY_HOSTS = "\n".join(
+    ["[accounts.acme-mg]", 'esp = "mailgun"', "", "[[brands]]", 'name = "Acme"', "tracking = ["]
+    + [f'  {{ host = "h{n:02d}.brand.example", account = "acme-mg" }},' for n in range(24)]
+    + ["]"]
+)
 
 
 def _no_key() -> str | None:
     return None
 
 
-def _setup(world: DnsWorld) -> tuple[NetworkOptions, Environment]:
-    options = NetworkOptions(
-        resolvers=(f"127.0.0.1:{world.resolver.port}",), timeout=0.5, blocklists=False
-    )
-    environment = Environment(
-        dialer=_refuse, authoritative_port=world.authoritative.port, dqs_key=_no_key
-    )
-    return options, environment
-
-
-def _fleet(world: DnsWorld, *, in_child: bool) -> FleetScan:
-    options, environment = _setup(world)
+def _session(
+    world: DnsWorld, tmp_path: Path, inventory: str = INVENTORY, concurrency: int = 32
+) -> Session:
     esp = FakeEsp(
         domains=[
             domain("links-mg.brand.example", "acme-mg"),
             domain("extra.brand.example", "acme-mg"),
         ]
     )
-    return FleetScan(
-        parse_inventory(INVENTORY),
-        build_context(options, environment),
-        store_with({"acme-mg": CANARY}),
-        client_factory=fake_factory({"acme-mg": esp}),
-        scanner=ProcessScanner(options, environment, min_targets=1) if in_child else None,
+    return Session(
+        inventory=parse_inventory(inventory),
+        options=NetworkOptions(
+            resolvers=(f"127.0.0.1:{world.resolver.port}",),
+            timeout=0.5,
+            blocklists=False,
+            concurrency=concurrency,
+        ),
+        environment=Environment(
+            dialer=_refuse, authoritative_port=world.authoritative.port, dqs_key=_no_key
+        ),
+        store=store_with({"acme-mg": CANARY}),
+        client_factory=FakeFactory({"acme-mg": esp}),
+        audit=AuditLog(tmp_path / "audit.jsonl"),
+        scan_in_child=True,
     )
 
 
-def _codes(rows: Iterator[FleetRow]) -> dict[str, tuple[str, ...]]:
+def _in_child(session: Session) -> FleetInChild:
+    local = session.fleet_scan()
+    if isinstance(local, FleetInChild):
+        return local
+    return FleetInChild(
+        local,
+        options=session.options,
+        environment=session.environment,
+        store=session.store,
+        client_factory=session.client_factory,
+    )
+
+
+def _codes(rows: Iterable[FleetRow]) -> dict[str, tuple[str, ...]]:
     return {row.key: tuple(sorted(f.code for f in row.findings)) for row in rows}
 
 
-def test_a_child_scan_gives_the_rows_an_in_process_scan_gives(world: DnsWorld) -> None:
-    here = _codes(_fleet(world, in_child=False).run())
-    there = _codes(_fleet(world, in_child=True).run())
+def test_a_child_scan_gives_the_rows_an_in_process_scan_gives(
+    world: DnsWorld, tmp_path: Path
+) -> None:
+    session = _session(world, tmp_path)
+    local = session.fleet_scan()
+    assert isinstance(local, FleetScan)  # six rows: too few for a child
+    here = _codes(local.run())
+    there = _codes(_in_child(session).run())
     assert there == here
-    assert "acme-mg/extra.brand.example" in there  # untracked hosts cross too
-    assert "esp.untracked" in there["acme-mg/extra.brand.example"]
+    assert "esp.untracked" in there["acme-mg/extra.brand.example"]  # the ESP list was read
+    assert "esp.ok" in there["acme-mg/links-mg.brand.example"]  # with the parent's secret
     assert "dns.not_propagated" in there["acme-mg/stale.brand.example"]  # authoritative port
-    assert "dns.ok" in there["acme-pm/links-sg.brand.example"]  # expect_target crossed
-    assert "inventory.shared_host" in there["acme-pm/conflict.brand.example"]
+    assert "dns.ok" in there["acme-pm/links-sg.brand.example"]  # the inventory's expect_target
 
 
-def _guess() -> FleetGuess:
-    return FleetGuess({"acme-mg": Account(name="acme-mg", esp="mailgun")}, {})
-
-
-def _job(world: DnsWorld, count: int) -> ScanJob:
-    options, environment = _setup(world)
-    targets = tuple(
-        Target(host=host, key=f"acme-mg/{host}/{index}")
-        for index, host in enumerate(["links-mg.brand.example", "stale.brand.example"] * count)
+def test_large_scans_go_to_a_child_small_ones_and_fakes_stay_in_process(
+    world: DnsWorld, tmp_path: Path
+) -> None:
+    session = _session(world, tmp_path, MANY_HOSTS)
+    assert isinstance(session.fleet_scan(), FleetInChild)
+    assert isinstance(session.fleet_scan(["acme-mg/h01.brand.example"]), FleetScan)
+    in_memory = Session(
+        inventory=session.inventory,
+        options=session.options,
+        environment=session.environment,
+        client_factory=fake_factory({"acme-mg": FakeEsp()}),
+        scan_in_child=True,
     )
-    return ScanJob(
-        targets=targets, options=options, environment=environment, concurrency=1,
-        guess=_guess(),
-    )  # fmt: skip
+    assert isinstance(in_memory.fleet_scan(), FleetScan)
+    assert can_isolate(REAL_NETWORK, None)
+    assert not can_isolate(Environment(dialer=lambda a, p, t: _refuse(a, p, t)), None)  # noqa: PLW0108
 
 
-def test_a_child_killed_mid_scan_leaves_its_hosts_unknown(world: DnsWorld) -> None:
-    world.resolver.set_rules([Rule(name="*.brand.example", delay=0.2)])
-    scan = ProcessScan(_job(world, 5))
+def test_a_child_killed_mid_scan_leaves_its_rows_unknown(world: DnsWorld, tmp_path: Path) -> None:
+    world.resolver.set_rules([Rule(name="h*.brand.example", delay=0.2)])
+    scan = _in_child(_session(world, tmp_path, MANY_HOSTS, concurrency=1))
     stream = scan.run()
-    first = next(stream)
-    assert first.findings
+    next(stream)  # the child is running and one host is done; the others take 0.2 s each
     assert scan.pid is not None
     os.kill(scan.pid, signal.SIGKILL)
     rest = list(stream)
-    assert len(rest) == 9
-    crashed = [r for r in rest if r.findings[0].code == "check.crashed"]
-    assert crashed, "the hosts the child never reported must not vanish"
-    for report in crashed:
-        assert report.findings[0].severity is Severity.UNKNOWN
-        assert "killed by signal 9" in report.findings[0].detail
+    crashed = [row for row in rest if row.findings[0].code == "check.crashed"]
+    assert crashed, "the rows the child never reported must not vanish"
+    for row in crashed:
+        assert row.health is Severity.UNKNOWN
+        assert "killed by signal 9" in row.findings[0].detail
 
 
-def test_cancel_stops_the_child_and_reports_nothing_more(world: DnsWorld) -> None:
-    world.resolver.set_rules([Rule(name="*.brand.example", delay=0.2)])
-    scan = ProcessScan(_job(world, 20))
+def test_cancel_stops_the_child_and_reports_nothing_more(world: DnsWorld, tmp_path: Path) -> None:
+    world.resolver.set_rules([Rule(name="h*.brand.example", delay=0.3)])
+    scan = _in_child(_session(world, tmp_path, MANY_HOSTS))
     stream = scan.run()
     next(stream)
     scan.cancel()
@@ -115,34 +138,29 @@ def test_cancel_stops_the_child_and_reports_nothing_more(world: DnsWorld) -> Non
     assert scan.cancelled
 
 
-def test_only_pickling_environments_go_to_a_child_and_no_esp_secret_crosses(
-    world: DnsWorld,
+def test_the_child_gets_looked_up_secrets_never_the_keyring(
+    world: DnsWorld, tmp_path: Path
 ) -> None:
-    assert can_isolate(REAL_NETWORK)
-    unpicklable = Environment(dialer=lambda address, port, timeout: _refuse(address, port, timeout))  # noqa: PLW0108 - a lambda does not pickle
-    assert not can_isolate(unpicklable)
-    fleet = _fleet(world, in_child=True)
-    sent: list[bytes] = []
-    run, provide = ProcessScan.run, ProcessScan.provide
-
-    def spy_run(self: ProcessScan) -> Iterator[object]:
-        sent.append(pickle.dumps(self.job))
-        return run(self)
-
-    def spy_provide(self: ProcessScan, account: str, domains: Mapping[str, object]) -> None:
-        sent.append(pickle.dumps((account, dict(domains))))
-        provide(self, account, domains)  # type: ignore[arg-type]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(ProcessScan, "run", spy_run)
-        patch.setattr(ProcessScan, "provide", spy_provide)
-        rows = list(fleet.run())
-    assert rows and len(sent) >= 3  # the job, the views, the untracked host's job
-    assert not any(CANARY.encode() in message for message in sent)
+    ring = MemoryKeyring({"acme-mg": CANARY})
+    session = _session(world, tmp_path)
+    store = CredentialStore(environ={}, keyring_backend=ring)
+    scan = FleetInChild(
+        session.fleet_scan(),  # type: ignore[arg-type]  # six rows: the in-process scan
+        options=session.options,
+        environment=session.environment,
+        store=store,
+        client_factory=session.client_factory,
+    )
+    job = scan.job()
+    assert isinstance(job.secrets, ResolvedSecrets)
+    assert b"MemoryKeyring" not in pickle.dumps(job)
+    assert CANARY not in repr(job.secrets)  # its repr names accounts only
+    assert job.secrets.status(job.inventory.account("acme-mg")).source == "keyring"
 
 
-def test_small_scans_stay_in_process(world: DnsWorld) -> None:
-    options, environment = _setup(world)
-    scanner = ProcessScanner(options, environment)
-    one = (Target(host="links-mg.brand.example"),)
-    assert scanner(one, 4, _guess()) is None
+def test_every_row_comes_back_once(world: DnsWorld, tmp_path: Path) -> None:
+    rows = list(_in_child(_session(world, tmp_path, MANY_HOSTS)).run())
+    keys = [row.key for row in rows]
+    assert len(keys) == len(set(keys)) == 24 + 2  # and the two hosts only the ESP lists
+    assert all(not row.pending for row in rows)
+    assert sum(row.untracked for row in rows) == 2

@@ -9,9 +9,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
-import keyring
-import keyring.errors
-
 from esp_clients import AwsCredentials, EspSecret
 
 if TYPE_CHECKING:
@@ -121,11 +118,56 @@ def botocore_credentials(profile: str) -> AwsCredentials | None:
 
 
 def _keyring_problem(error: BaseException) -> str:
+    import keyring.errors  # noqa: PLC0415 - keyring (~80 ms to import) loads on first use
+
     if isinstance(error, keyring.errors.NoKeyringError):
         return "no OS keyring backend is available (usual on a headless host)"
     if isinstance(error, keyring.errors.KeyringLocked):
         return "the OS keyring is locked"
     return f"the OS keyring failed ({type(error).__name__})"
+
+
+class SecretSource(Protocol):
+    """What the fleet scan asks about credentials (a `CredentialStore`, or `ResolvedSecrets`)."""
+
+    def get(self, account: Account) -> EspSecret | None:
+        """The account's secret, or None."""
+        ...
+
+    def status(self, account: Account) -> SecretStatus:
+        """Where the account's secret comes from, or why there is none (never the secret)."""
+        ...
+
+    def lookup(self, account: Account) -> tuple[EspSecret | None, SecretStatus]:
+        """`get` and `status` with one look-up."""
+        ...
+
+
+class ResolvedSecrets:
+    """Secrets looked up once, by account name: what the scan's child process gets instead of a
+    keyring (the dashboard resolves them; the child never opens the keyring)."""
+
+    def __init__(self, found: Mapping[str, tuple[EspSecret | None, SecretStatus]]) -> None:
+        self._found = dict(found)
+
+    def __repr__(self) -> str:
+        return f"ResolvedSecrets({sorted(self._found)})"
+
+    def get(self, account: Account) -> EspSecret | None:
+        """The secret resolved for the account (None when there was none or it was not asked)."""
+        return self.lookup(account)[0]
+
+    def status(self, account: Account) -> SecretStatus:
+        """Where the account's secret came from, or why there was none."""
+        return self.lookup(account)[1]
+
+    def lookup(self, account: Account) -> tuple[EspSecret | None, SecretStatus]:
+        """`get` and `status` together."""
+        found = self._found.get(account.name)
+        if found is None:
+            detail = f"{account.name} was not part of this scan"
+            return None, SecretStatus(account=account.name, source="missing", detail=detail)
+        return found
 
 
 class CredentialStore:
@@ -152,6 +194,10 @@ class CredentialStore:
     def status(self, account: Account) -> SecretStatus:
         """Where the account's secret comes from, or why there is none (never the secret)."""
         return self._resolve(account)[1]
+
+    def lookup(self, account: Account) -> tuple[EspSecret | None, SecretStatus]:
+        """`get` and `status` with one look-up."""
+        return self._resolve(account)
 
     def named_secret(self, name: str) -> str | None:
         """A secret that belongs to no ESP account (the Spamhaus DQS key, `spamhaus-dqs`): the
@@ -186,7 +232,11 @@ class CredentialStore:
         return self._keyring_call(account_name, remove)
 
     def _ring(self) -> _Keyring:
-        backend = self._backend if self._backend is not None else keyring.get_keyring()
+        if self._backend is not None:
+            return cast(_Keyring, self._backend)
+        import keyring  # noqa: PLC0415 - keyring (~80 ms to import) loads on first use
+
+        backend = keyring.get_keyring()
         return cast(_Keyring, backend)
 
     def _keyring_call(self, account_name: str, call: Callable[[_Keyring], T]) -> T:

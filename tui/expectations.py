@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from checks.engine import Target
+from typing import TYPE_CHECKING
+
 from checks.model import Expectation, ProxyPolicy
 from esp_clients.facts import EspFacts, facts_for, guess_from_chain
+
+if TYPE_CHECKING:
+    from checks.engine import Target
 
 _POLICIES = {
     "forbidden": ProxyPolicy.FORBIDDEN,

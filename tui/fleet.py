@@ -13,22 +13,22 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import httpx
-
-from checks.context import CheckContext
-from checks.engine import Scan, Target, crashed_report
 from checks.model import Expectation, Facts, Finding, HostReport, Severity
 from esp_clients import EspClient, EspSecret, TrackingDomain, make_client
-from tui.credentials import CredentialStore
+from tui.credentials import SecretSource
 from tui.esp_findings import EspAccountView, account_problem, esp_findings, untracked_finding
 from tui.fleet_guess import FleetGuess, account_facts, fleet_expectation
 from tui.inventory import Account, Inventory, SharedHost, TrackingEntry
-from tui.scan_process import ReportStream
+
+if TYPE_CHECKING:
+    import httpx
+
+    from checks.context import CheckContext
+    from checks.engine import Scan, Target
 
 ClientFactory = Callable[[Account, EspSecret], EspClient]
-Scanner = Callable[[Sequence[Target], int, FleetGuess], ReportStream | None]
-"""Starts the engine scan of a fleet's targets elsewhere (a child process), or None to run it here."""
 
 UNLISTED_BRAND = "(not in inventory)"
 
@@ -90,12 +90,11 @@ class FleetScan:
         self,
         inventory: Inventory,
         ctx: CheckContext,
-        store: CredentialStore,
+        store: SecretSource,
         *,
         client_factory: ClientFactory | None = None,
         concurrency: int = 32,
         only_keys: Sequence[str] = (),
-        scanner: Scanner | None = None,
     ) -> None:
         self.inventory = inventory
         self.ctx = ctx
@@ -103,18 +102,21 @@ class FleetScan:
         self.client_factory = client_factory or default_client_factory()
         self.concurrency = concurrency
         self.only_keys = frozenset(only_keys)
-        self.scanner = scanner
         self.views: dict[str, EspAccountView] = {}
-        self._scan: ReportStream | None = None
+        self._scan: Scan | None = None
+        self._guess: FleetGuess | None = None
         self._cancelled = False
         self._entry_index: dict[tuple[str, str], TrackingEntry] | None = None
         self._ready: dict[str, threading.Event] = {}
+        self._rows: tuple[FleetRow, ...] | None = None
         self._fetch_error: Exception | None = None
         self._shared_hosts: dict[str, SharedHost] | None = None
 
     def rows(self) -> tuple[FleetRow, ...]:
-        """Every inventory row, pending: shown before any I/O starts."""
-        return tuple(self._pending_row(entry) for entry in self._entries())
+        """Every inventory row, pending: shown before any I/O starts (built once per scan)."""
+        if self._rows is None:
+            self._rows = pending_rows(self.inventory, self.only_keys)
+        return self._rows
 
     def _entries(self) -> tuple[TrackingEntry, ...]:
         entries = self.inventory.entries
@@ -122,29 +124,21 @@ class FleetScan:
             entries = tuple(e for e in entries if row_key(e.account, e.host) in self.only_keys)
         return entries
 
-    def _pending_row(self, entry: TrackingEntry) -> FleetRow:
-        account = self.inventory.account(entry.account)
-        return FleetRow(
-            key=row_key(entry.account, entry.host),
-            host=entry.host,
-            brand=entry.brand,
-            account=entry.account,
-            esp=account.esp,
-            esp_label=account_facts(account).label,
-        )
-
     @property
     def cancelled(self) -> bool:
         """Whether `cancel()` was called."""
         return self._cancelled
 
     def cancel(self) -> None:
-        """Stop the scan at the next host."""
+        """Stop the scan at the next host (hosts waiting for an ESP list stop waiting)."""
         self._cancelled = True
         if self._scan is not None:
             self._scan.cancel()
+        if self._guess is not None:
+            self._guess.release_all()
 
-    def _wanted(self, account: Account) -> bool:
+    def wanted(self, account: Account) -> bool:
+        """Whether this scan reads `account`'s list (a re-check reads only its rows' accounts)."""
         return any(entry.account == account.name for entry in self._entries()) or (
             not self.only_keys
         )
@@ -168,23 +162,23 @@ class FleetScan:
         API account's list is fetched (a slow ESP API delays only its own hosts, where the target
         its API expects matters); the hosts an ESP lists but the inventory does not follow."""
         rows = {row.key: row for row in self.rows()}
-        accounts = [account for account in self.inventory.accounts if self._wanted(account)]
+        accounts = [account for account in self.inventory.accounts if self.wanted(account)]
         self._ready = {account.name: threading.Event() for account in accounts}
         guess = FleetGuess(
             {account.name: account for account in self.inventory.accounts},
             self._expect_targets(rows.values()),
             waiting=self._ready,
         )
-        stream = self._start([self._target(row) for row in rows.values()], guess)
+        scan = self._start([self._target(row) for row in rows.values()], guess)
         fetcher = threading.Thread(
             target=self._fetch_lists,
-            args=(accounts, rows, stream),
+            args=(accounts, rows, guess),
             name="trackdeck-esp-lists",
             daemon=True,
         )
         fetcher.start()
         try:
-            yield from self._merged(stream, rows)
+            yield from self._merged(scan, rows)
             fetcher.join()
             if self._fetch_error is not None:
                 raise self._fetch_error
@@ -194,17 +188,16 @@ class FleetScan:
         finally:
             guess.release_all()
 
-    def _start(self, targets: Sequence[Target], guess: FleetGuess) -> ReportStream:
-        started = self.scanner(targets, self.concurrency, guess) if self.scanner else None
-        stream = started or LocalScan(
-            Scan(targets, self.ctx, concurrency=self.concurrency, guess=guess), guess
-        )
-        self._scan = stream
-        if self._cancelled:
-            stream.cancel()
-        return stream
+    def _start(self, targets: Sequence[Target], guess: FleetGuess) -> Scan:
+        from checks.engine import Scan  # noqa: PLC0415 - the engine loads with the first scan
 
-    def _start_untracked(self, extra: dict[str, FleetRow]) -> ReportStream:
+        scan = Scan(targets, self.ctx, concurrency=self.concurrency, guess=guess)
+        self._scan, self._guess = scan, guess
+        if self._cancelled:
+            self.cancel()
+        return scan
+
+    def _start_untracked(self, extra: dict[str, FleetRow]) -> Scan:
         accounts = {account.name: account for account in self.inventory.accounts}
         guess = FleetGuess(accounts, {})
         for row in extra.values():
@@ -213,7 +206,7 @@ class FleetScan:
         return self._start([self._target(row) for row in extra.values()], guess)
 
     def _fetch_lists(
-        self, accounts: Sequence[Account], rows: Mapping[str, FleetRow], stream: ReportStream
+        self, accounts: Sequence[Account], rows: Mapping[str, FleetRow], guess: FleetGuess
     ) -> None:
         """Fetch each account's list in parallel; hand each to the scan as it arrives."""
         by_account: dict[str, list[FleetRow]] = {}
@@ -232,17 +225,17 @@ class FleetScan:
                         for row in by_account.get(view.account, ())
                         if (domain := view.domain(row.host)) is not None
                     }
-                    stream.provide(view.account, domains)
+                    guess.provide(view.account, domains)
                     self._ready[view.account].set()
         except Exception as error:  # noqa: BLE001 - re-raised by run(), on the scan's own thread
             self._fetch_error = error
         finally:
-            stream.provided_all()
+            guess.release_all()
             for ready in self._ready.values():
                 ready.set()
 
-    def _merged(self, stream: ReportStream, rows: Mapping[str, FleetRow]) -> Iterator[FleetRow]:
-        for report in stream.run():
+    def _merged(self, scan: Scan, rows: Mapping[str, FleetRow]) -> Iterator[FleetRow]:
+        for report in scan.run():
             row = rows[report.key]
             ready = self._ready.get(row.account)
             if ready is not None:
@@ -273,6 +266,8 @@ class FleetScan:
         return extra
 
     def _target(self, row: FleetRow) -> Target:
+        from checks.engine import Target  # noqa: PLC0415 - see _start
+
         return Target(host=row.host, key=row.key)
 
     def _expect_targets(self, rows: Iterable[FleetRow]) -> dict[str, str]:
@@ -309,29 +304,27 @@ class FleetScan:
         return tuple(findings)
 
 
-class LocalScan:
-    """The engine's scan in this process, with the fleet's guess to hand ESP views to."""
-
-    def __init__(self, scan: Scan, guess: FleetGuess) -> None:
-        self.scan = scan
-        self.guess = guess
-
-    def run(self) -> Iterator[HostReport]:
-        """Reports in completion order."""
-        return self.scan.run()
-
-    def cancel(self) -> None:
-        """Stop starting hosts; hosts waiting for a view stop waiting."""
-        self.scan.cancel()
-        self.guess.release_all()
-
-    def provide(self, account: str, domains: Mapping[str, TrackingDomain]) -> None:
-        """An account's view has arrived."""
-        self.guess.provide(account, domains)
-
-    def provided_all(self) -> None:
-        """Every view has arrived (or failed)."""
-        self.guess.release_all()
+def pending_rows(inventory: Inventory, only_keys: Iterable[str] = ()) -> tuple[FleetRow, ...]:
+    """Every inventory row (or those of `only_keys`), pending: what the dashboard shows first."""
+    wanted = frozenset(only_keys)
+    rows = []
+    for entry in inventory.entries:
+        key = row_key(entry.account, entry.host)
+        if wanted and key not in wanted:
+            continue
+        account = inventory.account(entry.account)
+        label = account_facts(account).label
+        rows.append(
+            FleetRow(
+                key=key,
+                host=entry.host,
+                brand=entry.brand,
+                account=entry.account,
+                esp=account.esp,
+                esp_label=label,
+            )
+        )
+    return tuple(rows)
 
 
 def row_key(account: str, host: str) -> str:
@@ -378,7 +371,6 @@ __all__ = [
     "FleetRow",
     "FleetScan",
     "account_facts",
-    "crashed_report",
     "fleet_expectation",
     "row_key",
 ]

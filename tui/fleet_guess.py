@@ -3,8 +3,7 @@ and the target the ESP's own API expects, which arrives while the scan already r
 
 `FleetGuess` is plain data plus a waiting room: the engine asks it for a host's expectation once the
 host's CNAME chain is known; a host whose account's view has not arrived yet waits for it (the API
-may name the target it expects), hosts of other accounts go on. It pickles, so a scan in a child
-process can use it, with the views sent after it (`tui.scan_process`).
+may name the target it expects), hosts of other accounts go on.
 """
 
 from __future__ import annotations
@@ -12,13 +11,16 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from checks.engine import Target
 from checks.model import Expectation
-from esp_clients import TrackingDomain
 from esp_clients.facts import EspFacts, facts_for, guess_from_chain
 from tui.expectations import expectation_from_facts
 from tui.inventory import Account
+
+if TYPE_CHECKING:
+    from checks.engine import Target
+    from esp_clients import TrackingDomain
 
 
 def account_facts(account: Account) -> EspFacts:
@@ -90,21 +92,3 @@ class FleetGuess:
             expect_target=self.expect_targets.get(target.key),
             domain=self._domains.get(target.key),
         )
-
-    def __getstate__(self) -> dict[str, object]:
-        """Events do not pickle: send which accounts are still awaited instead."""
-        waiting = [account for account, ready in self._ready.items() if not ready.is_set()]
-        return {
-            "accounts": self.accounts,
-            "expect_targets": self.expect_targets,
-            "domains": self._domains,
-            "waiting": waiting,
-        }
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        accounts, targets = state["accounts"], state["expect_targets"]
-        domains, waiting = state["domains"], state["waiting"]
-        assert isinstance(accounts, dict) and isinstance(targets, dict)
-        assert isinstance(domains, dict) and isinstance(waiting, list)
-        self.__init__(accounts, targets, waiting=waiting)  # type: ignore[misc]  # unpickling
-        self._domains.update(domains)

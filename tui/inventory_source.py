@@ -36,7 +36,7 @@ class _Locator:
         self.text = text
         self._newlines = [match.start() for match in re.finditer("\n", text)]
         self._values: dict[str, re.Pattern[str]] = {}
-        self._headers: dict[tuple[tuple[str, ...], bool], tuple[int, ...]] = {}
+        self._headers: dict[tuple[tuple[str, ...], bool], tuple[int, ...]] | None = None
 
     def line(self, position: int | None) -> int | None:
         """The 1-based line of a position (a binary search: an inventory has thousands of rows)."""
@@ -48,15 +48,15 @@ class _Locator:
         return positions[nth] if nth < len(positions) else None
 
     def headers(self, parts: Sequence[str], *, array: bool = False) -> tuple[int, ...]:
-        """The positions of every ``[a.b]`` (or ``[[a]]``) header, found once per name."""
-        found = self._headers.get((tuple(parts), array))
-        if found is None:
-            open_, close = (r"\[\[", r"\]\]") if array else (r"\[", r"\]")
-            dotted = r"[ \t]*\.[ \t]*".join(_key_pattern(part) for part in parts)
-            pattern = re.compile(rf"^[ \t]*{open_}[ \t]*{dotted}[ \t]*{close}", re.MULTILINE)
-            found = tuple(match.start() for match in pattern.finditer(self.text))
-            self._headers[(tuple(parts), array)] = found
-        return found
+        """The positions of every ``[a.b]`` (or ``[[a]]``) header (the file is indexed once)."""
+        if self._headers is None:
+            index: dict[tuple[tuple[str, ...], bool], list[int]] = {}
+            for match in _HEADER.finditer(self.text):
+                name = _dotted_key(match.group("name"))
+                if name is not None:
+                    index.setdefault((name, bool(match.group("array"))), []).append(match.start())
+            self._headers = {key: tuple(found) for key, found in index.items()}
+        return self._headers.get((tuple(parts), array), ())
 
     def key(self, key: str, section: int | None = None, nth: int = 0) -> int | None:
         """The `nth` ``key =`` in the section starting at `section` (the whole file when None)."""
@@ -88,6 +88,34 @@ class _Locator:
             if position is not None:
                 return position
         return None
+
+
+_HEADER = re.compile(
+    r"""^[ \t]*\[(?P<array>\[)?[ \t]*(?P<name>(?:[^\]"'\n]|"[^"\n]*"|'[^'\n]*')+?)[ \t]*\](?(array)\])""",
+    re.MULTILINE,
+)
+_KEY_PART = re.compile(
+    r"""[ \t]*(?:"(?P<basic>[^"\n]*)"|'(?P<literal>[^'\n]*)'|(?P<bare>[A-Za-z0-9_-]+))[ \t]*"""
+)
+
+
+def _dotted_key(text: str) -> tuple[str, ...] | None:
+    """The parts of a header's dotted key (bare or quoted), or None when it is not one."""
+    parts: list[str] = []
+    position = 0
+    while True:
+        match = _KEY_PART.match(text, position)
+        if match is None:
+            return None
+        parts.append(
+            next(value for value in match.group("basic", "literal", "bare") if value is not None)
+        )
+        position = match.end()
+        if position == len(text):
+            return tuple(parts)
+        if text[position] != ".":
+            return None
+        position += 1
 
 
 def _key_pattern(key: str) -> str:

@@ -8,7 +8,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import TypeVar
 
-from checks.dnsclient import parse_server
+from checks.servers import parse_server
 from tui.credentials import env_var_name
 from tui.inventory import API_ESPS, KNOWN_ESPS, REGIONS, Account, Settings
 from tui.inventory_source import SourceReader, Where, is_secret_key, suggest, type_word

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from checks.context import BlocklistSettings, CheckContext, Dialer, direct_dialer
-from checks.dnsclient import DnsClient, Server, parse_server, system_nameservers
+from checks.servers import parse_server
+
+if TYPE_CHECKING:
+    from checks.servers import Server
 
 DQS_ACCOUNT = "spamhaus-dqs"
 """The keyring user (and TRACKDECK_SECRET_SPAMHAUS_DQS variable) of the Spamhaus DQS key."""
@@ -59,14 +63,24 @@ def parse_servers(texts: Sequence[str], what: str) -> tuple[Server, ...]:
         raise ConfigError(f"{what}: {error}") from None
 
 
-def build_context(options: NetworkOptions, environment: Environment = REAL_NETWORK) -> CheckContext:
-    """The CheckContext for these options; ConfigError for unusable values."""
+def check_options(options: NetworkOptions) -> None:
+    """ConfigError for unusable values, without building anything (the dashboard checks them before
+    its first frame; whether /etc/resolv.conf names a resolver is known when a scan starts)."""
     if options.timeout <= 0:
         raise ConfigError("--timeout must be a positive number of seconds")
     if options.concurrency < 1:
         raise ConfigError("--concurrency must be at least 1")
     if options.ca_bundle is not None and not _readable(options.ca_bundle):
         raise ConfigError(f"--ca-bundle {options.ca_bundle}: cannot read that file")
+    parse_servers(options.resolvers, "--resolver")
+    parse_servers(options.blocklist_resolvers, "--blocklist-resolver")
+
+
+def build_context(options: NetworkOptions, environment: Environment = REAL_NETWORK) -> CheckContext:
+    """The CheckContext for these options; ConfigError for unusable values."""
+    check_options(options)
+    from checks.dnsclient import DnsClient, system_nameservers  # noqa: PLC0415 - dnspython loads with the first scan
+
     servers = parse_servers(options.resolvers, "--resolver") or system_nameservers()
     if not servers:
         raise ConfigError("no resolver: /etc/resolv.conf has none; give --resolver IP")

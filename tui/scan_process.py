@@ -1,20 +1,24 @@
-"""A fleet scan in a child interpreter: the dashboard's own process keeps its CPU and its GIL for
-drawing and keys, while the child (on the other core) runs the check engine and streams reports back.
+"""The fleet scan in a child interpreter: the dashboard's own process keeps its CPU and its GIL for
+drawing and keys, while the child (on the other core) reads the ESP lists, runs the check engine and
+streams the checked rows back.
 
-The parent sends one pickled `ScanJob` on the child's stdin, then each ESP account's view as it
-arrives (the hosts of an account whose view is awaited wait for it in the child), then closes stdin;
-it reads length-prefixed pickled frames from the child's stdout: a `HostReport` per host as it
-finishes, then an end frame. Cancelling terminates the
-child. A child that dies early never makes a host look clean: every host it did not report comes back
-`check.crashed` (unknown), naming the exit status and the end of what the child wrote to stderr.
+The parent sends one pickled `FleetJob` on the child's stdin: the inventory, the network settings,
+the ESP secrets it looked up itself (the child never opens the keyring) and the client factory. It
+reads length-prefixed pickled frames from the child's stdout: a `FleetRow` per (account, host) as it
+is checked, then an end frame. Cancelling terminates the child; the child stops when its stdin
+closes (the dashboard went away). A child that dies early never makes a host look clean: every
+inventory row it did not report comes back `check.crashed` (unknown), naming the exit status and the
+end of what the child wrote to stderr.
 
-Only what pickles can cross: the real network's `Environment` does; a test world whose dialer is a
-method of in-process servers does not (`can_isolate` says which), and then the scan stays in process.
+Only what pickles can cross: the real network's `Environment` and ESP clients do; a test world whose
+dialer is a method of in-process servers, or a client factory over in-memory fakes, does not
+(`can_isolate` says which), and then the scan stays in process.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import pickle
 import struct
@@ -22,19 +26,19 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import IO, Protocol
+from typing import IO
 
-from checks.engine import Scan, Target, crashed_report
-from checks.model import HostReport
-from esp_clients import TrackingDomain
-from tui.fleet_guess import FleetGuess
+from checks.engine import Target, crashed_report
+from tui.credentials import ResolvedSecrets, SecretSource
+from tui.fleet import ClientFactory, FleetRow, FleetScan
+from tui.inventory import Inventory
 from tui.netconfig import Environment, NetworkOptions, build_context
 
 FRAME_HEADER = struct.Struct(">I")
-MIN_TARGETS = 20
-"""Scans of fewer hosts (a re-check) stay in process: starting an interpreter costs ~0.3 s."""
+MIN_ROWS = 20
+"""Scans of fewer rows (a re-check) stay in process: starting an interpreter costs ~0.3 s."""
 CHILD = "from tui.scan_process import child_main; raise SystemExit(child_main())"
 """The child's program (not `-m`: the job's classes must unpickle as this module's own)."""
 CHILD_NICENESS = 10
@@ -43,35 +47,17 @@ STDERR_KEPT = 40
 """Lines of the child's stderr kept for the message when it dies."""
 
 
-class ReportStream(Protocol):
-    """What the fleet scan needs of a running engine scan: in this process or in a child."""
-
-    def run(self) -> Iterator[HostReport]:
-        """Reports in completion order."""
-        ...
-
-    def cancel(self) -> None:
-        """Stop as soon as possible."""
-        ...
-
-    def provide(self, account: str, domains: Mapping[str, TrackingDomain]) -> None:
-        """Hand the scan an account's view (its rows' ESP records, by row key)."""
-        ...
-
-    def provided_all(self) -> None:
-        """No more views will come."""
-        ...
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ScanJob:
-    """Everything the child needs, and nothing secret but the DQS key (already resolved)."""
+class FleetJob:
+    """Everything the child needs to run `FleetScan` itself."""
 
-    targets: tuple[Target, ...]
+    inventory: Inventory
+    only_keys: tuple[str, ...]
     options: NetworkOptions
     environment: Environment
+    secrets: ResolvedSecrets
+    client_factory: ClientFactory | None
     concurrency: int
-    guess: FleetGuess
 
 
 def _no_stored_key() -> str | None:
@@ -79,52 +65,39 @@ def _no_stored_key() -> str | None:
     return None
 
 
-def can_isolate(environment: Environment) -> bool:
-    """Whether a scan over `environment` can run in a child process (its dialer pickles)."""
+def can_isolate(environment: Environment, client_factory: ClientFactory | None) -> bool:
+    """Whether a scan over `environment` with `client_factory` can run in a child process."""
     try:
-        pickle.dumps(replace(environment, dqs_key=_no_stored_key))
+        pickle.dumps((replace(environment, dqs_key=_no_stored_key), client_factory))
     except (pickle.PicklingError, TypeError, AttributeError):
         return False
     return True
 
 
-@dataclass(frozen=True, slots=True)
-class ProcessScanner:
-    """Builds the fleet's engine scans: in a child process when there are enough hosts."""
+class FleetInChild:
+    """A fleet scan run by a child interpreter; the same `rows` / `run` / `cancel` as `FleetScan`."""
 
-    options: NetworkOptions
-    environment: Environment
-    min_targets: int = MIN_TARGETS
-
-    def __call__(
-        self, targets: Sequence[Target], concurrency: int, guess: FleetGuess
-    ) -> ProcessScan | None:
-        """A child-process scan, or None when `targets` is too small to be worth one."""
-        if len(targets) < self.min_targets:
-            return None
-        key = self.options.dqs_key or self.environment.dqs_key()
-        job = ScanJob(
-            targets=tuple(targets),
-            options=replace(self.options, dqs_key=key),
-            environment=replace(self.environment, dqs_key=_no_stored_key),
-            concurrency=concurrency,
-            guess=guess,
-        )
-        return ProcessScan(job)
-
-
-class ProcessScan:
-    """Runs one `ScanJob` in a child interpreter; `run()` streams its reports."""
-
-    def __init__(self, job: ScanJob) -> None:
-        self.job = job
+    def __init__(
+        self,
+        local: FleetScan,
+        *,
+        options: NetworkOptions,
+        environment: Environment,
+        store: SecretSource,
+        client_factory: ClientFactory | None,
+    ) -> None:
+        self.local = local
+        self.options = options
+        self.environment = environment
+        self.store = store
+        self.client_factory = client_factory
         self._process: subprocess.Popen[bytes] | None = None
         self._cancelled = threading.Event()
         self._stderr: deque[str] = deque(maxlen=STDERR_KEPT)
-        self._views = threading.Lock()  # guards the child's stdin and what waits to be sent on it
-        self._stdin: IO[bytes] | None = None
-        self._unsent: list[tuple[str, dict[str, TrackingDomain]]] = []
-        self._all_provided = False
+
+    def rows(self) -> tuple[FleetRow, ...]:
+        """Every inventory row, pending (computed here: no I/O)."""
+        return self.local.rows()
 
     @property
     def cancelled(self) -> bool:
@@ -144,48 +117,50 @@ class ProcessScan:
             with contextlib.suppress(ProcessLookupError):
                 process.terminate()
 
-    def provide(self, account: str, domains: Mapping[str, TrackingDomain]) -> None:
-        """Send an account's view to the child (kept until the job has gone out)."""
-        with self._views:
-            if self._stdin is None:
-                self._unsent.append((account, dict(domains)))
-            else:
-                self._send_view(self._stdin, (account, dict(domains)))
+    def job(self) -> FleetJob:
+        """The job for the child, with the secrets and the DQS key looked up here."""
+        local = self.local
+        found = {}
+        for account in local.inventory.accounts:
+            if account.has_api and local.wanted(account):
+                found[account.name] = self.store.lookup(account)
+        key = self.options.dqs_key or self.environment.dqs_key()
+        return FleetJob(
+            inventory=local.inventory,
+            only_keys=tuple(sorted(local.only_keys)),
+            options=replace(self.options, dqs_key=key),
+            environment=replace(self.environment, dqs_key=_no_stored_key),
+            secrets=ResolvedSecrets(found),
+            client_factory=self.client_factory,
+            concurrency=local.concurrency,
+        )
 
-    def provided_all(self) -> None:
-        """No more views: close the child's stdin (its waiting hosts stop waiting)."""
-        with self._views:
-            self._all_provided = True
-            if self._stdin is not None:
-                with contextlib.suppress(OSError):
-                    self._stdin.close()
-
-    def run(self) -> Iterator[HostReport]:
-        """Start the child, send the job, yield each report; unreported hosts come back unknown."""
-        payload = pickle.dumps(self.job, protocol=pickle.HIGHEST_PROTOCOL)
-        pending = {target.report_key: target for target in self.job.targets}
+    def run(self) -> Iterator[FleetRow]:
+        """Start the child, send the job, yield each row; unreported rows come back unknown."""
+        payload = pickle.dumps(self.job(), protocol=pickle.HIGHEST_PROTOCOL)
+        pending = {row.key: row for row in self.rows()}
         process = self._start()
         try:
             assert process.stdin is not None and process.stdout is not None
-            if self._send_job(process.stdin, payload):
-                for report in _frames(process.stdout):
+            if _send(process.stdin, payload):
+                for row in _frames(process.stdout):
                     if self.cancelled:
                         break
-                    pending.pop(report.key, None)
-                    yield report
+                    pending.pop(row.key, None)
+                    yield row
         finally:
             if process.poll() is None:
                 process.terminate()
             status = process.wait()
-            with self._views:
-                for pipe in (process.stdin, process.stdout):
-                    if pipe is not None:
-                        with contextlib.suppress(OSError):
-                            pipe.close()
+            for pipe in (process.stdin, process.stdout):
+                if pipe is not None:
+                    with contextlib.suppress(OSError):
+                        pipe.close()
         if pending and not self.cancelled:
             error = ScanProcessError(status, "\n".join(self._stderr))
-            for target in pending.values():
-                yield crashed_report(target, error)
+            for row in pending.values():
+                target = Target(host=row.host, key=row.key)
+                yield dataclasses.replace(row, report=crashed_report(target, error))
 
     def _start(self) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
@@ -201,29 +176,6 @@ class ProcessScan:
         )
         drain.start()
         return process
-
-    def _send_job(self, stdin: IO[bytes], payload: bytes) -> bool:
-        with self._views:
-            try:
-                stdin.write(payload)
-                for view in self._unsent:
-                    self._send_view(stdin, view)
-                self._unsent.clear()
-                stdin.flush()
-            except (BrokenPipeError, OSError):
-                return False
-            self._stdin = stdin
-            if self._all_provided:
-                with contextlib.suppress(OSError):
-                    stdin.close()
-        return True
-
-    def _send_view(self, stdin: IO[bytes], view: tuple[str, dict[str, TrackingDomain]]) -> None:
-        if stdin.closed:
-            return
-        with contextlib.suppress(BrokenPipeError, OSError):  # the child died: run() reports it
-            pickle.dump(view, stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            stdin.flush()
 
     def _drain(self, stderr: IO[bytes] | None) -> None:
         if stderr is None:
@@ -245,8 +197,18 @@ class ScanProcessError(RuntimeError):
         self.stderr = stderr
 
 
-def _frames(stream: IO[bytes]) -> Iterator[HostReport]:
-    """Reports from the child's frames until its end frame, or until the stream ends early."""
+def _send(stdin: IO[bytes], payload: bytes) -> bool:
+    """Send the job; stdin stays open: the child stops when it closes."""
+    try:
+        stdin.write(payload)
+        stdin.flush()
+    except (BrokenPipeError, OSError):
+        return False
+    return True
+
+
+def _frames(stream: IO[bytes]) -> Iterator[FleetRow]:
+    """Rows from the child's frames until its end frame, or until the stream ends early."""
     while True:
         header = stream.read(FRAME_HEADER.size)
         if len(header) < FRAME_HEADER.size:
@@ -255,53 +217,50 @@ def _frames(stream: IO[bytes]) -> Iterator[HostReport]:
         body = stream.read(size)
         if len(body) < size:
             return
-        report = pickle.loads(body)  # noqa: S301 - frames come from our own child over a pipe
-        if report is None:
+        row = pickle.loads(body)  # noqa: S301 - frames come from our own child over a pipe
+        if row is None:
             return
-        assert isinstance(report, HostReport)
-        yield report
+        assert isinstance(row, FleetRow)
+        yield row
 
 
-def _write_frame(out: IO[bytes], value: HostReport | None) -> None:
+def _write_frame(out: IO[bytes], value: FleetRow | None) -> None:
     body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     out.write(FRAME_HEADER.pack(len(body)) + body)
     out.flush()
 
 
+def _stop_when_orphaned(stdin: IO[bytes], fleet: FleetScan) -> None:
+    """The parent keeps stdin open while it wants rows: end of file means it went away."""
+    with contextlib.suppress(OSError):
+        stdin.read()
+    fleet.cancel()
+
+
 def child_main() -> int:
-    """The child: read the job from stdin, scan, write one frame per report, then the end frame."""
+    """The child: read the job from stdin, scan, write one frame per row, then the end frame."""
     frames = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not corrupt the frames
     job = pickle.load(sys.stdin.buffer)  # noqa: S301 - the job comes from our own parent
     os.nice(CHILD_NICENESS)
-    assert isinstance(job, ScanJob)
-    views = threading.Thread(
-        target=_receive_views, args=(sys.stdin.buffer, job.guess), name="views", daemon=True
-    )
-    views.start()
-    scan = Scan(
-        job.targets,
+    assert isinstance(job, FleetJob)
+    fleet = FleetScan(
+        job.inventory,
         build_context(job.options, job.environment),
+        job.secrets,
+        client_factory=job.client_factory,
         concurrency=job.concurrency,
-        guess=job.guess,
+        only_keys=job.only_keys,
     )
+    watch = threading.Thread(
+        target=_stop_when_orphaned, args=(sys.stdin.buffer, fleet), name="orphan", daemon=True
+    )
+    watch.start()
     try:
-        for report in scan.run():
-            _write_frame(frames, report)
+        for row in fleet.run():
+            _write_frame(frames, row)
         _write_frame(frames, None)
     except BrokenPipeError:  # the parent went away: nobody wants the rest
-        scan.cancel()
+        fleet.cancel()
         return 1
     return 0
-
-
-def _receive_views(stdin: IO[bytes], guess: FleetGuess) -> None:
-    """The views the parent sends after the job, until it closes stdin (or dies)."""
-    try:
-        while True:
-            account, domains = pickle.load(stdin)  # noqa: S301 - from our own parent
-            guess.provide(account, domains)
-    except (EOFError, OSError, pickle.UnpicklingError):
-        pass
-    finally:
-        guess.release_all()

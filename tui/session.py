@@ -5,15 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeAlias
 
 from checks.context import CheckContext, WallClock, utc_now
-from tui.actions import Actions
 from tui.audit import AuditLog
 from tui.credentials import CredentialStore
-from tui.fleet import ClientFactory, FleetScan
+from tui.fleet import ClientFactory, FleetRow, FleetScan, pending_rows
 from tui.inventory import Inventory
 from tui.netconfig import REAL_NETWORK, Environment, NetworkOptions, build_context
-from tui.scan_process import ProcessScanner
+
+if TYPE_CHECKING:
+    from tui.actions import Actions
+    from tui.scan_process import FleetInChild
+
+FleetScanning: TypeAlias = "FleetScan | FleetInChild"
+"""A running fleet scan, in this process or in a child (the same rows / run / cancel)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,8 +47,14 @@ class Session:
             return self.context_factory()
         return build_context(self.options, self.environment)
 
+    def pending_rows(self) -> tuple[FleetRow, ...]:
+        """Every inventory row, pending (no I/O, and none of the engine: the first frame's rows)."""
+        return pending_rows(self.inventory)
+
     def actions(self) -> Actions:
         """The write actions (verify, HTTPS), refusing everything in read-only mode."""
+        from tui.actions import Actions  # noqa: PLC0415 - loaded after the first frame
+
         return Actions(
             self.inventory,
             self.context(),
@@ -53,14 +65,29 @@ class Session:
             poll_interval=self.poll_interval,
         )
 
-    def fleet_scan(self, only_keys: Sequence[str] = ()) -> FleetScan:
-        """A new scan of the fleet, or of some rows only (re-check)."""
-        return FleetScan(
+    def fleet_scan(self, only_keys: Sequence[str] = ()) -> FleetScanning:
+        """A new scan of the fleet, or of some rows only (re-check): in a child process when the
+        session asks for it, the scan is large enough and what it needs can cross to a child."""
+        from tui.scan_process import MIN_ROWS, FleetInChild, can_isolate  # noqa: PLC0415 - as actions
+
+        local = FleetScan(
             self.inventory,
             self.context(),
             self.store,
             client_factory=self.client_factory,
             concurrency=self.options.concurrency,
             only_keys=only_keys,
-            scanner=ProcessScanner(self.options, self.environment) if self.scan_in_child else None,
         )
+        if (
+            self.scan_in_child
+            and len(local.rows()) >= MIN_ROWS
+            and can_isolate(self.environment, self.client_factory)
+        ):
+            return FleetInChild(
+                local,
+                options=self.options,
+                environment=self.environment,
+                store=self.store,
+                client_factory=self.client_factory,
+            )
+        return local

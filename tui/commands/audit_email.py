@@ -7,7 +7,6 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from checks.email_parse import EmailParseError, parse_input
 from tui.commands.common import (
     CommandError,
     add_inventory_option,
@@ -18,9 +17,6 @@ from tui.commands.common import (
     load,
     network_options,
 )
-from tui.email_audit import audit_message, read_input
-from tui.email_json import write_json
-from tui.email_output import exit_status, write_report
 from tui.inventory import Inventory, Settings
 from tui.netconfig import ConfigError, build_context
 from tui.output import stdout_console
@@ -59,6 +55,13 @@ def add_parser(subparsers: Subcommands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Parse the message, audit it, print the report or JSON; exit like `check`."""
+    # The mail parser and the audit load only for this command (the bare `trackdeck` opens the
+    # dashboard, whose first frame must not wait for them).
+    from checks.email_parse import EmailParseError, parse_input  # noqa: PLC0415
+    from tui.email_audit import audit_message, read_input  # noqa: PLC0415
+    from tui.email_json import write_json  # noqa: PLC0415
+    from tui.email_output import exit_status, write_report  # noqa: PLC0415
+
     try:
         message = parse_input(read_input(args.file, sys.stdin.buffer if args.file == "-" else None))
         inventory = optional_inventory(args)

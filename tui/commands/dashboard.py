@@ -9,8 +9,7 @@ from pathlib import Path
 from tui.audit import AuditLog
 from tui.commands.common import CommandError, inventory_path, load, network_options
 from tui.credentials import CredentialStore
-from tui.netconfig import ConfigError, build_context
-from tui.scan_process import can_isolate
+from tui.netconfig import ConfigError, check_options
 from tui.session import Session
 
 START_HINT = """\
@@ -43,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         inventory = load(args)
         options = network_options(_no_overrides(), inventory.settings)
-        build_context(options, args.environment)
+        check_options(options)
     except (CommandError, ConfigError, ValueError) as error:
         print(f"trackdeck: {error}", file=sys.stderr)
         return 64
@@ -57,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         read_only=args.read_only or inventory.settings.read_only,
         title=f"trackdeck · {path}",
         refresh_interval=inventory.settings.refresh_interval,
-        scan_in_child=can_isolate(args.environment),
+        scan_in_child=True,
     )
     from tui.app import TrackdeckApp  # noqa: PLC0415 - Textual loads only for the dashboard
 

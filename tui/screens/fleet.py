@@ -16,11 +16,11 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from tui.fleet import FleetRow, FleetScan
+from tui.fleet import FleetRow
 from tui.fleet_view import COLUMNS, GROUPS, ViewState, counts
 from tui.messages import RowChecked, ScanFinished, ScanStarted
 from tui.screens.error import report_worker_error
-from tui.session import Session
+from tui.session import FleetScanning, Session
 from tui.widgets.fleet_table import FleetTable
 
 SORTABLE = tuple(key for key, _ in COLUMNS)
@@ -56,7 +56,7 @@ class FleetScreen(Screen[None]):
         self._refresh_timer: Timer | None = None
         self._rows_timer: Timer | None = None
         self._arrived: list[FleetRow] = []
-        self._fleet: FleetScan | None = None
+        self._fleet: FleetScanning | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="summary")
@@ -68,7 +68,7 @@ class FleetScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.rows = {row.key: row for row in self.session.fleet_scan().rows()}
+        self.rows = {row.key: row for row in self.session.pending_rows()}
         self._redraw()
         hold_garbage()
         self.call_after_refresh(self.start_scan)

@@ -126,6 +126,7 @@ class FleetTable(ScrollView, can_focus=True):
         self._index: dict[str, int] = {}
         self._widths = [cell_len(header) for _, header in COLUMNS]
         self._strips: dict[str, dict[tuple[object, ...], Strip]] = {}
+        self._header: tuple[tuple[object, ...], Strip] | None = None
         self._shown = 0
         self.cursor_row = 0
 
@@ -312,25 +313,28 @@ class FleetTable(ScrollView, can_focus=True):
         """Line `y` of the widget: the header, then the rows from the scroll position on."""
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
-        base = self.rich_style
+        base = self.get_component_rich_style("fleet-table--odd-row")  # cached, unlike rich_style
         if y == 0:
-            strip = self._header_strip(base)
+            strip = self._header_strip()
         else:
             index = y - 1 + scroll_y
             if index >= len(self._lines):
                 return Strip.blank(width, base)
-            strip = self._row_strip(index, base)
+            strip = self._row_strip(index)
         return strip.crop_extend(scroll_x, scroll_x + width, base)
 
-    def _header_strip(self, base: Style) -> Strip:
-        style = base + self.get_component_rich_style("fleet-table--header")
-        texts = [(header, "") for _, header in COLUMNS]
-        return _strip(texts, self._widths, style)
+    def _header_strip(self) -> Strip:
+        style = self.get_component_rich_style("fleet-table--header")
+        key = (style, tuple(self._widths))
+        if self._header is None or self._header[0] != key:
+            texts = [(header, "") for _, header in COLUMNS]
+            self._header = (key, _strip(texts, self._widths, style))
+        return self._header[1]
 
-    def _row_strip(self, index: int, base: Style) -> Strip:
+    def _row_strip(self, index: int) -> Strip:
         line = self._lines[index]
         variant = "fleet-table--even-row" if index % 2 else "fleet-table--odd-row"
-        style = base + self.get_component_rich_style(variant)
+        style = self.get_component_rich_style(variant)
         cursor = index == self.cursor_row
         if line.heading:
             style += self.get_component_rich_style("fleet-table--heading")
