@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import tui.app
-from benchmarks.scan_child import peak_rss_mb
+from benchmarks.memory import peak_rss_mb
 from benchmarks.session import bench_session
 from tui.app import TrackdeckApp
 from tui.messages import ScanFinished
@@ -74,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     time_cursor_keys(telemetry)
     with tempfile.TemporaryDirectory(prefix="trackdeck-bench-ui-") as directory:
         audit = Path(directory) / "audit.jsonl"
-        with bench_session(args.info, concurrency=args.concurrency, audit=audit) as session:
+        with bench_session(
+            args.info, concurrency=args.concurrency, audit=audit, scan_in_child=True
+        ) as session:
             telemetry.event("session_ready")
             TrackdeckApp(session).run()
     telemetry.event("rss_mb", peak_rss_mb())

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from benchmarks.fleet import make_fleet
+from benchmarks.memory import peak_rss_mb
 from benchmarks.session import bench_session, load_info
 from tui.fleet import row_key
 
@@ -21,18 +22,6 @@ def codes_by_row(rows: dict[str, tuple[str, ...]]) -> str:
     """A digest of every row's sorted finding codes: equal digests mean identical findings."""
     text = "\n".join(f"{key} {' '.join(sorted(codes))}" for key, codes in sorted(rows.items()))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory. Linux carries `ru_maxrss` over from the parent at fork
-    (so a child of the big world process would report the world's size): read the peak of this
-    process's own memory, VmHWM, where there is one."""
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text(encoding="utf-8").splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def first_keys(info: Path, count: int) -> tuple[str, ...]:
@@ -46,7 +35,9 @@ def run_scan(info: Path, concurrency: int, first: int = 0) -> dict[str, object]:
     keys = first_keys(info, first) if first else ()
     with tempfile.TemporaryDirectory(prefix="trackdeck-bench-audit-") as directory:
         audit = Path(directory) / "audit.jsonl"
-        with bench_session(info, concurrency=concurrency, audit=audit) as session:
+        with bench_session(
+            info, concurrency=concurrency, audit=audit, scan_in_child=False
+        ) as session:
             fleet = session.fleet_scan(only_keys=keys)
             started = time.perf_counter()
             rows = {row.key: tuple(f.code for f in row.findings) for row in fleet.run()}

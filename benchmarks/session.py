@@ -110,8 +110,11 @@ class _NoKeyring:
 
 
 @contextmanager
-def bench_session(info_path: Path, *, concurrency: int, audit: Path) -> Iterator[Session]:
-    """The session over the world described at `info_path`, scanning at `concurrency`."""
+def bench_session(
+    info_path: Path, *, concurrency: int, audit: Path, scan_in_child: bool
+) -> Iterator[Session]:
+    """The session over the world described at `info_path`, scanning at `concurrency`; the
+    dashboard scans in a child process (`scan_in_child`), the headless scan in its own process."""
     info = load_info(info_path)
     inventory_path = Path(str(info["inventory"]))
     inventory = parse_inventory(
@@ -144,5 +147,5 @@ def bench_session(info_path: Path, *, concurrency: int, audit: Path) -> Iterator
         audit=AuditLog(audit),
         read_only=True,
         title=f"trackdeck benchmark · {len(inventory.entries)} hosts",
-        scan_in_child=True,
+        scan_in_child=scan_in_child,
     )

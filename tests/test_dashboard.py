@@ -17,6 +17,7 @@ from tests.fakes import FakeEsp, domain, fake_factory, store_with
 from tests.worlds import DnsWorld, tls_world
 from tui.app import TrackdeckApp
 from tui.audit import AuditLog
+from tui.fleet_view import counts
 from tui.inventory import parse_inventory
 from tui.netconfig import Environment, NetworkOptions
 from tui.screens.actions import ActionScreen
@@ -143,6 +144,9 @@ async def test_results_fill_in_with_health_words(rig: Rig) -> None:
         summary = str(fleet(app).query_one("#summary", Static).render())
         assert "fail" in summary and "last scan 12:00:00" in summary
         assert table_keys(app)[-1] in (HEALTHY, "acme-mg/proxied.brand.example")
+        tally = counts(rows.values())  # the summary's running counts match a recount
+        assert f"✗ {tally['fail']} fail" in summary and f"✓ {tally['ok']} ok" in summary
+        assert "pending" not in summary
 
 
 async def test_filter_by_code_and_clear(rig: Rig) -> None:

@@ -64,11 +64,8 @@ def _session(
 
 
 def _in_child(session: Session) -> FleetInChild:
-    local = session.fleet_scan()
-    if isinstance(local, FleetInChild):
-        return local
     return FleetInChild(
-        local,
+        session.inventory,
         options=session.options,
         environment=session.environment,
         store=session.store,
@@ -145,7 +142,7 @@ def test_the_child_gets_looked_up_secrets_never_the_keyring(
     session = _session(world, tmp_path)
     store = CredentialStore(environ={}, keyring_backend=ring)
     scan = FleetInChild(
-        session.fleet_scan(),  # type: ignore[arg-type]  # six rows: the in-process scan
+        session.inventory,
         options=session.options,
         environment=session.environment,
         store=store,

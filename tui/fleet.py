@@ -139,9 +139,7 @@ class FleetScan:
 
     def wanted(self, account: Account) -> bool:
         """Whether this scan reads `account`'s list (a re-check reads only its rows' accounts)."""
-        return any(entry.account == account.name for entry in self._entries()) or (
-            not self.only_keys
-        )
+        return account.name in accounts_of(self.rows(), self.only_keys, self.inventory)
 
     def _fetch_view(self, account: Account) -> EspAccountView:
         facts = account_facts(account)
@@ -325,6 +323,15 @@ def pending_rows(inventory: Inventory, only_keys: Iterable[str] = ()) -> tuple[F
             )
         )
     return tuple(rows)
+
+
+def accounts_of(
+    rows: Iterable[FleetRow], only_keys: Iterable[str], inventory: Inventory
+) -> frozenset[str]:
+    """The accounts whose lists a scan of `rows` reads: every account, or a re-check's rows' own."""
+    if not frozenset(only_keys):
+        return frozenset(account.name for account in inventory.accounts)
+    return frozenset(row.account for row in rows)
 
 
 def row_key(account: str, host: str) -> str:

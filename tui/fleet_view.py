@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from checks.model import Severity
@@ -149,15 +149,22 @@ def arrange(rows: Iterable[FleetRow], view: ViewState) -> list[tuple[str, list[F
     return list(sections.items())
 
 
-def counts(rows: Sequence[FleetRow]) -> dict[str, int]:
+def counts(rows: Iterable[FleetRow]) -> dict[str, int]:
     """How many rows are fail / unknown / warn / ok (info counts as ok) / pending."""
-    tally = {"fail": 0, "unknown": 0, "warn": 0, "ok": 0, "pending": 0}
+    tally = dict.fromkeys(TALLIES, 0)
     for row in rows:
-        health = row.health
-        if health is None:
-            tally["pending"] += 1
-        elif health in (Severity.OK, Severity.INFO):
-            tally["ok"] += 1
-        else:
-            tally[health.value] += 1
+        tally[tally_of(row)] += 1
     return tally
+
+
+TALLIES = ("fail", "unknown", "warn", "ok", "pending")
+
+
+def tally_of(row: FleetRow) -> str:
+    """Which of `TALLIES` a row counts in."""
+    health = row.health
+    if health is None:
+        return "pending"
+    if health in (Severity.OK, Severity.INFO):
+        return "ok"
+    return str(health.value)

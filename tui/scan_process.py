@@ -26,15 +26,17 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from checks.engine import Target, crashed_report
 from tui.credentials import ResolvedSecrets, SecretSource
-from tui.fleet import ClientFactory, FleetRow, FleetScan
+from tui.fleet import ClientFactory, FleetRow, accounts_of, pending_rows
 from tui.inventory import Inventory
 from tui.netconfig import Environment, NetworkOptions, build_context
+
+if TYPE_CHECKING:
+    from tui.fleet import FleetScan
 
 FRAME_HEADER = struct.Struct(">I")
 MIN_ROWS = 20
@@ -79,14 +81,16 @@ class FleetInChild:
 
     def __init__(
         self,
-        local: FleetScan,
+        inventory: Inventory,
         *,
+        only_keys: Sequence[str] = (),
         options: NetworkOptions,
         environment: Environment,
         store: SecretSource,
         client_factory: ClientFactory | None,
     ) -> None:
-        self.local = local
+        self.inventory = inventory
+        self.only_keys = tuple(only_keys)
         self.options = options
         self.environment = environment
         self.store = store
@@ -94,10 +98,13 @@ class FleetInChild:
         self._process: subprocess.Popen[bytes] | None = None
         self._cancelled = threading.Event()
         self._stderr: deque[str] = deque(maxlen=STDERR_KEPT)
+        self._rows: tuple[FleetRow, ...] | None = None
 
     def rows(self) -> tuple[FleetRow, ...]:
         """Every inventory row, pending (computed here: no I/O)."""
-        return self.local.rows()
+        if self._rows is None:
+            self._rows = pending_rows(self.inventory, self.only_keys)
+        return self._rows
 
     @property
     def cancelled(self) -> bool:
@@ -119,20 +126,20 @@ class FleetInChild:
 
     def job(self) -> FleetJob:
         """The job for the child, with the secrets and the DQS key looked up here."""
-        local = self.local
+        wanted = accounts_of(self.rows(), self.only_keys, self.inventory)
         found = {}
-        for account in local.inventory.accounts:
-            if account.has_api and local.wanted(account):
+        for account in self.inventory.accounts:
+            if account.has_api and account.name in wanted:
                 found[account.name] = self.store.lookup(account)
         key = self.options.dqs_key or self.environment.dqs_key()
         return FleetJob(
-            inventory=local.inventory,
-            only_keys=tuple(sorted(local.only_keys)),
+            inventory=self.inventory,
+            only_keys=self.only_keys,
             options=replace(self.options, dqs_key=key),
             environment=replace(self.environment, dqs_key=_no_stored_key),
             secrets=ResolvedSecrets(found),
             client_factory=self.client_factory,
-            concurrency=local.concurrency,
+            concurrency=self.options.concurrency,
         )
 
     def run(self) -> Iterator[FleetRow]:
@@ -157,6 +164,8 @@ class FleetInChild:
                     with contextlib.suppress(OSError):
                         pipe.close()
         if pending and not self.cancelled:
+            from checks.engine import Target, crashed_report  # noqa: PLC0415 - only when it died
+
             error = ScanProcessError(status, "\n".join(self._stderr))
             for row in pending.values():
                 target = Target(host=row.host, key=row.key)
@@ -244,6 +253,8 @@ def child_main() -> int:
     job = pickle.load(sys.stdin.buffer)  # noqa: S301 - the job comes from our own parent
     os.nice(CHILD_NICENESS)
     assert isinstance(job, FleetJob)
+    from tui.fleet import FleetScan  # noqa: PLC0415 - the child's own work
+
     fleet = FleetScan(
         job.inventory,
         build_context(job.options, job.environment),

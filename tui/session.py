@@ -70,7 +70,20 @@ class Session:
         session asks for it, the scan is large enough and what it needs can cross to a child."""
         from tui.scan_process import MIN_ROWS, FleetInChild, can_isolate  # noqa: PLC0415 - as actions
 
-        local = FleetScan(
+        if (
+            self.scan_in_child
+            and len(pending_rows(self.inventory, only_keys)) >= MIN_ROWS
+            and can_isolate(self.environment, self.client_factory)
+        ):
+            return FleetInChild(  # this process builds no CheckContext: dnspython stays unloaded
+                self.inventory,
+                only_keys=only_keys,
+                options=self.options,
+                environment=self.environment,
+                store=self.store,
+                client_factory=self.client_factory,
+            )
+        return FleetScan(
             self.inventory,
             self.context(),
             self.store,
@@ -78,16 +91,3 @@ class Session:
             concurrency=self.options.concurrency,
             only_keys=only_keys,
         )
-        if (
-            self.scan_in_child
-            and len(local.rows()) >= MIN_ROWS
-            and can_isolate(self.environment, self.client_factory)
-        ):
-            return FleetInChild(
-                local,
-                options=self.options,
-                environment=self.environment,
-                store=self.store,
-                client_factory=self.client_factory,
-            )
-        return local

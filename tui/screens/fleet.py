@@ -17,7 +17,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from tui.fleet import FleetRow
-from tui.fleet_view import COLUMNS, GROUPS, ViewState, counts
+from tui.fleet_view import COLUMNS, GROUPS, ViewState, counts, tally_of
 from tui.messages import RowChecked, ScanFinished, ScanStarted
 from tui.screens.error import report_worker_error
 from tui.session import FleetScanning, Session
@@ -57,6 +57,7 @@ class FleetScreen(Screen[None]):
         self._rows_timer: Timer | None = None
         self._arrived: list[FleetRow] = []
         self._fleet: FleetScanning | None = None
+        self._tally: dict[str, int] = counts(())
 
     def compose(self) -> ComposeResult:
         yield Static(id="summary")
@@ -69,6 +70,7 @@ class FleetScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.rows = {row.key: row for row in self.session.pending_rows()}
+        self._tally = counts(self.rows.values())
         self._redraw()
         hold_garbage()
         self.call_after_refresh(self.start_scan)
@@ -111,7 +113,7 @@ class FleetScreen(Screen[None]):
         for key in message.keys:
             row = self.rows.get(key)
             if row is not None and not row.pending:
-                self.rows[key] = _as_pending(row)
+                self._put(_as_pending(row))
                 self.query_one(FleetTable).update_fleet_row(self.rows[key])
         self._update_summary()
 
@@ -130,7 +132,7 @@ class FleetScreen(Screen[None]):
         arrived, self._arrived = self._arrived, []
         is_new = any(row.key not in self.rows for row in arrived)
         for row in arrived:
-            self.rows[row.key] = row
+            self._put(row)
         done, total = self.progress
         self.progress = (done + len(arrived), max(total, done + len(arrived)))
         if is_new:
@@ -170,8 +172,17 @@ class FleetScreen(Screen[None]):
         self.query_one(FleetTable).show(self.rows, self.view)
         self._update_summary()
 
+    def _put(self, row: FleetRow) -> None:
+        """Keep `row`, and the summary's counts with it (recounting 1,000 rows per batch of
+        results would cost more than drawing them)."""
+        old = self.rows.get(row.key)
+        if old is not None:
+            self._tally[tally_of(old)] -= 1
+        self._tally[tally_of(row)] += 1
+        self.rows[row.key] = row
+
     def _update_summary(self) -> None:
-        tally = counts(list(self.rows.values()))
+        tally = self._tally
         parts = [
             f"[b $error]✗ {tally['fail']} fail[/]",
             f"[b $accent]? {tally['unknown']} unknown[/]",
