@@ -3,6 +3,7 @@ only when the list's test point answers as listed through the same resolver in t
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterable
@@ -196,7 +197,7 @@ def _judge(
     evidence = [f"{spec.name} (zone {spec.shown_zone})", result.evidence()]
     if result.status is DnsStatus.ANSWER:
         evidence.append(f"decoded: {meaning}")
-    evidence.append(f"test point: {canary.evidence()}")
+    evidence.append(_test_point_evidence(canary))
     verdict = ListVerdict(
         list_name=spec.name,
         queried=queried,
@@ -234,8 +235,16 @@ def _classify(
     return CLEAN, "not listed", reason
 
 
+@functools.lru_cache(maxsize=64)
+def _test_point_evidence(canary: DnsResult) -> str:
+    """Every host of a scan shares its list's test-point answer: worded once."""
+    return f"test point: {canary.evidence()}"
+
+
+@functools.lru_cache(maxsize=64)
 def _canary_problem(spec: _ListSpec, canary: DnsResult) -> str:
-    """Why the list's test point did not answer as listed, or "" when it did."""
+    """Why the list's test point did not answer as listed, or "" when it did (judged once per
+    answer: every host of a scan shares its list's test point)."""
     point = UNCONFIRMED_CANARY_TEST_POINTS[spec.key]
     if canary.status is DnsStatus.ANSWER:
         decoded = [spec.decode(address) for address in canary.records]

@@ -8,7 +8,7 @@ the question's wire form is built directly (dnspython's message rendering costs 
 
 from __future__ import annotations
 
-import random
+import os
 import selectors
 import socket
 import struct
@@ -49,6 +49,23 @@ class _Pending:
     errors: list[str] = field(default_factory=list)
     flight: _Flight = (("", 0), 0)
     deadline: float = 0.0
+
+
+class QueryIds:
+    """Unpredictable 16-bit query ids from the OS's random source, read 256 at a time (one system
+    call per 256 questions, not one each: 22 µs a question was a tenth of the batch's CPU)."""
+
+    def __init__(self) -> None:
+        self._pool = b""
+        self._at = 0
+
+    def next(self) -> int:
+        """The next id."""
+        if self._at >= len(self._pool):
+            self._pool, self._at = os.urandom(512), 0
+        value = int.from_bytes(self._pool[self._at : self._at + 2], "big")
+        self._at += 2
+        return value
 
 
 def question_wire(name: str, rdtype: str) -> bytes:
@@ -118,7 +135,7 @@ class _Batch:
         self.deadlines: deque[tuple[float, _Flight, _Pending]] = deque()
         self.selector = selectors.DefaultSelector()
         self.sockets: dict[int, socket.socket] = {}
-        self.ids = random.SystemRandom()
+        self.ids = QueryIds()
 
     def close(self) -> None:
         """Close every socket."""
@@ -138,7 +155,7 @@ class _Batch:
         """Send the item's next try; yield its final result when it has no try left."""
         while item.tries:
             server = item.tries.popleft()
-            query_id = self.ids.getrandbits(16)
+            query_id = self.ids.next()
             while (server, query_id) in self.in_flight:
                 query_id = (query_id + 1) & 0xFFFF
             flags = 0x0100 if item.question[2] else 0

@@ -4,6 +4,7 @@ scan-wide answer cache in which each distinct question is asked once (honouring 
 from __future__ import annotations
 
 import enum
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -71,9 +72,15 @@ def normalize(name: str) -> str:
     return name.strip().rstrip(".").lower()
 
 
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_-]{1,63}(?:\.[A-Za-z0-9_-]{1,63})*\.?")
+"""Names dnspython always accepts (letters, digits, '-', '_' in labels of 1-63): checked without it."""
+
+
 def name_problem(name: str) -> str:
     """Why `name` cannot be asked about (too long, an empty label, not IDNA), or "" when it can:
     hosts listed by an ESP's API are not validated like the inventory's."""
+    if len(name) <= 253 and _PLAIN_NAME.fullmatch(name):
+        return ""
     try:
         dns.name.from_text(name)
     except (dns.exception.DNSException, ValueError) as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import threading
 
@@ -33,10 +34,12 @@ def is_ip_literal(host: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=16384)
 def registered_domain(host: str) -> str | None:
     """The registrable domain of `host` (``links.brand.co.uk`` → ``brand.co.uk``).
 
-    None for an IP literal, an empty name or a public suffix itself (``co.uk``).
+    None for an IP literal, an empty name or a public suffix itself (``co.uk``). Remembered: a
+    scan asks it of every host several times (interleaving, zone cuts, every blocklist).
     """
     name = normalize(host)
     if not name or is_ip_literal(name):

@@ -7,13 +7,22 @@ import threading
 import time
 from collections.abc import Iterator
 
+import dns.exception
 import dns.message
 import dns.name
 import dns.rdatatype
 import dns.zone
 import pytest
 
-from checks.dnsclient import AnswerCache, DnsClient, DnsResult, DnsStatus, interpret_response
+from checks.dnsbatch import QueryIds
+from checks.dnsclient import (
+    AnswerCache,
+    DnsClient,
+    DnsResult,
+    DnsStatus,
+    interpret_response,
+    name_problem,
+)
 from checks.dnswire import fast_interpret
 from tests.worlds import world_zones
 from tui.sim.dns_server import DnsServer, Rule, build_response, resolve, to_wire, zones_from_text
@@ -146,3 +155,25 @@ def test_a_question_in_flight_is_awaited_not_asked_again(server: DnsServer) -> N
     prefetch.join()
     assert answer.records == ("192.0.2.1",)
     assert server.count("ok.faults.test") == 1
+
+
+def test_query_ids_are_unpredictable_16_bit_values() -> None:
+    ids = QueryIds()
+    drawn = [ids.next() for _ in range(2000)]  # several refills of the pool
+    assert all(0 <= value < 65536 for value in drawn)
+    assert len(set(drawn)) > 1900  # 2,000 draws from 65,536 values: few repeats
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["links.brand.example", "_dmarc.brand.example.", "a" * 63 + ".example", "x-y.b_c.example",
+     "a" * 64 + ".example", "a..example", "", ".", "bad name.example", "ünï.example",
+     ".".join(["abcdefghi"] * 26)],  # 259 characters
+)  # fmt: skip
+def test_the_fast_name_check_agrees_with_dnspython(name: str) -> None:
+    try:
+        dns.name.from_text(name)
+        expected = True
+    except (dns.exception.DNSException, ValueError):
+        expected = False
+    assert (name_problem(name) == "") is expected
