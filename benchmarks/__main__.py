@@ -18,7 +18,9 @@ NOTES = (
     "failures (wrong or stale CNAME, Cloudflare proxy, dangling, missing, A record with nothing on "
     "443, expired / expiring / untrusted / wrong-name certificate, DBL listing, conflicting records) "
     "plus four brand-wide ones (CAA for DigiCert only, a lame name server, SURBL and URIBL "
-    "listings); zones generated in memory, ESP APIs simulated in process.",
+    "listings); zones generated in memory; the ESP APIs simulated by the world process and served "
+    "over loopback HTTP (benchmarks/esp_server.py), so the measured processes use the real ESP "
+    "clients.",
     "DNS: a loopback resolver, the zones' name server and a lame one, each answering every "
     "question after the delay (benchmarks/fast_dns.py: the test server's `resolve()`, each answer "
     "built once, replies sent by a timer thread; the thread-per-request test server tops out near "
@@ -28,7 +30,9 @@ NOTES = (
     "chain of one host's questions that each need the previous answer × delay "
     "(benchmarks/bounds.py).",
     "Concurrency 1: scans of the first hosts of the 1,000-host world; the 1,000-host figure is "
-    "extrapolated linearly from two of them, since measuring it would take minutes per run.",
+    "extrapolated linearly from two of them, since measuring it would take minutes per run. The "
+    "ceiling beside each ratio is concurrency 1 divided by the concurrency-32 run's larger bound: "
+    "the ratio a scan finishing exactly at its bound would reach.",
     "Dashboard: the real TrackdeckApp with Textual's terminal driver in a pseudo-terminal "
     "(benchmarks/dashboard.py), timed from process start until the terminal shows a host of the "
     "inventory; key presses are down arrows while the scan runs, timed until the moved cursor was "

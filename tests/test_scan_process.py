@@ -7,17 +7,28 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import sys
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from checks.model import Severity
-from tests.fakes import FakeEsp, FakeFactory, MemoryKeyring, domain, fake_factory, store_with
+from esp_clients import EspSecret
+from tests.fakes import (
+    FakeClient,
+    FakeEsp,
+    FakeFactory,
+    MemoryKeyring,
+    domain,
+    fake_factory,
+    store_with,
+)
 from tests.test_fleet import INVENTORY
 from tests.worlds import DnsWorld, _refuse
 from tui.audit import AuditLog
 from tui.credentials import CredentialStore, ResolvedSecrets
 from tui.fleet import FleetRow, FleetScan
-from tui.inventory import parse_inventory
+from tui.inventory import Account, parse_inventory
 from tui.netconfig import REAL_NETWORK, Environment, NetworkOptions
 from tui.scan_process import FleetInChild, can_isolate
 from tui.session import Session
@@ -161,3 +172,22 @@ def test_every_row_comes_back_once(world: DnsWorld, tmp_path: Path) -> None:
     assert len(keys) == len(set(keys)) == 24 + 2  # and the two hosts only the ESP lists
     assert all(not row.pending for row in rows)
     assert sum(row.untracked for row in rows) == 2
+
+
+class LeakyFactory:
+    """A client factory that dies in the child after printing the secret it was given."""
+
+    def __call__(self, account: Account, secret: EspSecret) -> FakeClient:
+        sys.stderr.write(f"Traceback (most recent call last): boom with {secret}\n")
+        sys.stderr.flush()
+        os._exit(3)
+
+
+def test_what_a_dying_child_said_is_shown_without_secrets(world: DnsWorld, tmp_path: Path) -> None:
+    session = replace(_session(world, tmp_path, MANY_HOSTS), client_factory=LeakyFactory())
+    rows = list(_in_child(session).run())
+    crashed = [row for row in rows if row.findings and row.findings[0].code == "check.crashed"]
+    assert crashed
+    detail = crashed[0].findings[0].detail
+    assert "exited with status 3" in detail and "boom with [redacted]" in detail
+    assert not any(CANARY in str(row) for row in rows)

@@ -153,6 +153,19 @@ class ResolvedSecrets:
     def __repr__(self) -> str:
         return f"ResolvedSecrets({sorted(self._found)})"
 
+    def redact(self, text: str) -> str:
+        """`text` with every secret held here (and anything shaped like a key) replaced."""
+        for secret, _status in self._found.values():
+            parts = (
+                (secret.secret_access_key, secret.session_token or "")
+                if isinstance(secret, AwsCredentials)
+                else (secret or "",)
+            )
+            for part in parts:
+                if part:
+                    text = text.replace(part, REDACTED)
+        return redact_secret_shapes(text)
+
     def get(self, account: Account) -> EspSecret | None:
         """The secret resolved for the account (None when there was none or it was not asked)."""
         return self.lookup(account)[0]

@@ -144,7 +144,8 @@ class FleetInChild:
 
     def run(self) -> Iterator[FleetRow]:
         """Start the child, send the job, yield each row; unreported rows come back unknown."""
-        payload = pickle.dumps(self.job(), protocol=pickle.HIGHEST_PROTOCOL)
+        job = self.job()
+        payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         pending = {row.key: row for row in self.rows()}
         process = self._start()
         try:
@@ -166,7 +167,10 @@ class FleetInChild:
         if pending and not self.cancelled:
             from checks.engine import Target, crashed_report  # noqa: PLC0415 - only when it died
 
-            error = ScanProcessError(status, "\n".join(self._stderr))
+            said = job.secrets.redact("\n".join(self._stderr))  # a traceback may quote anything
+            if job.options.dqs_key:
+                said = said.replace(job.options.dqs_key, "<key>")
+            error = ScanProcessError(status, said)
             for row in pending.values():
                 target = Target(host=row.host, key=row.key)
                 yield dataclasses.replace(row, report=crashed_report(target, error))
