@@ -49,7 +49,9 @@ NOTES = (
     "an expired answer is asked again, as it must be.",
     "Peak RSS is each child's own VmHWM (/proc/self/status): on Linux ru_maxrss carries the "
     "parent's peak over fork and exec, so a child of the world process (about 270 MB with 10,000 "
-    "hosts' certificates) would report the world's size.",
+    "hosts' certificates) would report the world's size. The dashboard's scan child is measured "
+    "from the dashboard with RUSAGE_CHILDREN, which on Linux is the child's own peak or, if that "
+    "was smaller, the dashboard's size when it started the child.",
 )
 
 

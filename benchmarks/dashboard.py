@@ -51,6 +51,7 @@ class DashboardFigures:
     scan_wall: float
     latencies: tuple[float, ...]
     rss_mb: float
+    child_rss_mb: float
 
 
 def _read_terminal(master: int, run: _Run, spawned: float) -> None:
@@ -158,6 +159,7 @@ def run_dashboard(info: Path, *, presses: int = 200, timeout: float = 300.0) -> 
         scan_wall=finished - started,
         latencies=tuple(latencies),
         rss_mb=run.first("rss_mb") or 0.0,
+        child_rss_mb=run.first("child_rss_mb") or 0.0,
     )
 
 

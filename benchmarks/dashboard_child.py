@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import tui.app
-from benchmarks.memory import peak_rss_mb
+from benchmarks.memory import children_peak_rss_mb, peak_rss_mb
 from benchmarks.session import bench_session
 from tui.app import TrackdeckApp
 from tui.messages import ScanFinished
@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         ) as session:
             telemetry.event("session_ready")
             TrackdeckApp(session).run()
+    telemetry.event("child_rss_mb", children_peak_rss_mb())
     telemetry.event("rss_mb", peak_rss_mb())
     return 0
 
