@@ -22,6 +22,7 @@ from tui.credentials import CredentialStore, env_var_name
 from tui.inventory import Account, Inventory, parse_inventory
 from tui.netconfig import Environment, NetworkOptions
 from tui.session import Session
+from tui.sim.demo_session import offline_store
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,31 +83,12 @@ def fake_store(inventory: Inventory) -> CredentialStore:
         )
         for account in inventory.accounts
     }
-    return CredentialStore(
-        environ=environ, keyring_backend=_NoKeyring(), aws_credentials_loader=_no_aws
-    )
+    return offline_store(environ)
 
 
 def _no_dqs_key() -> str | None:
     """The benchmark's lists need no Spamhaus DQS key (and it never reads the user's keyring)."""
     return None
-
-
-def _no_aws(_profile: str) -> None:
-    return None
-
-
-class _NoKeyring:
-    """The benchmark never touches the user's keyring."""
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return None
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        raise RuntimeError("the benchmark stores no secrets")
-
-    def delete_password(self, service: str, username: str) -> None:
-        return None
 
 
 @contextmanager

@@ -30,9 +30,9 @@ from benchmarks.fleet import (
 from checks.context import utc_now
 from esp_clients import API_ESPS
 from tui.inventory import Inventory, parse_inventory
-from tui.sim.demo import free_port_on
+from tui.sim.demo import addresses_of, free_port_on
 from tui.sim.demo_fleet import CLOUDFLARE_PASS_THROUGH
-from tui.sim.dns_server import resolve, zones_from_text
+from tui.sim.dns_server import zones_from_text
 from tui.sim.esp_apis import SimDomain, SimulatedEsp, SimulatedEsps
 from tui.sim.tls_world import NOT_FOUND, HttpBehaviour, TestCertificates, TlsServer, TlsWorld
 
@@ -79,18 +79,6 @@ class World:
         listed = tuple(host.host for host in self.hosts if host.kind == "dbl_listed")
         texts.update(blocklist_zones(listed, refusing_uribl=refusing))
         self.resolver.replace_zones(zones_from_text(texts))
-
-
-def addresses_of(zones: dict[str, dns.zone.Zone], host: str) -> tuple[str, ...]:
-    """The IPv4 addresses `host` resolves to in `zones` (CNAMEs followed), looked up in memory."""
-    by_origin = {zone.origin or dns.name.from_text(key): zone for key, zone in zones.items()}
-    answer = resolve(by_origin, dns.name.from_text(host), dns.rdatatype.A, authoritative=False)
-    return tuple(
-        rdata.to_text()
-        for rrset in answer.answer
-        if rrset.rdtype == dns.rdatatype.A
-        for rdata in rrset
-    )
 
 
 def serve_tls(

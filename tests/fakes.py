@@ -6,6 +6,8 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+import keyring.backends.fail
+
 from esp_clients import (
     AccountRef,
     Capability,
@@ -114,6 +116,28 @@ class FakeFactory:
 
     def __call__(self, account: Account, secret: EspSecret) -> FakeClient:
         return FakeClient(account.ref(), self.esps[account.name])
+
+
+class RaisingKeyring:
+    """A keyring backend whose every call raises `error` (locked, D-Bus failures, bugs: third-party
+    backends raise anything)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise self.error
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise self.error
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise self.error
+
+
+def no_backend() -> object:
+    """keyring's own "no backend" stand-in: every call raises NoKeyringError."""
+    return keyring.backends.fail.Keyring()  # type: ignore[no-untyped-call]  # keyring is unannotated
 
 
 class MemoryKeyring:

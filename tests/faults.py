@@ -16,6 +16,7 @@ import keyring.backends.fail
 import keyring.errors
 
 from checks.model import Severity
+from tests.fakes import RaisingKeyring, no_backend
 from tui.sim.dns_server import Rule, zones_from_text
 from tui.sim.tls_world import HttpBehaviour
 
@@ -159,29 +160,9 @@ TLS_CASES = (
 # Keyring --------------------------------------------------------------------------------------
 
 
-class RaisingKeyring:
-    """A keyring backend whose every call raises `error` (locked, D-Bus failures, bugs)."""
-
-    def __init__(self, error: Exception) -> None:
-        self.error = error
-
-    def get_password(self, service: str, username: str) -> str | None:
-        raise self.error
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        raise self.error
-
-    def delete_password(self, service: str, username: str) -> None:
-        raise self.error
-
-
-def _no_backend() -> object:
-    return keyring.backends.fail.Keyring()  # type: ignore[no-untyped-call]
-
-
 KEYRING_CASES = (
     FaultCase(klass="keyring", name="no backend", code="esp.no_credentials",
-              severity=Severity.UNKNOWN, within=1.5, keyring=_no_backend, absent=("esp.ok",)),
+              severity=Severity.UNKNOWN, within=1.5, keyring=no_backend, absent=("esp.ok",)),
     FaultCase(klass="keyring", name="locked", code="esp.no_credentials", severity=Severity.UNKNOWN,
               within=1.5, keyring=lambda: RaisingKeyring(keyring.errors.KeyringLocked("locked")),
               absent=("esp.ok",)),

@@ -93,4 +93,5 @@ async def error_dialog(session: Session) -> str:
         while not isinstance(app.screen, ErrorDialog) and time.monotonic() < deadline:
             await pilot.pause(0.02)
         assert isinstance(app.screen, ErrorDialog)
+        await pilot.pause()  # the dialog is pushed before its children are mounted
         return screen_text(app)

@@ -8,10 +8,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import keyring.backends.fail
 import pytest
 
-from tests.fakes import MemoryKeyring
+from tests.fakes import MemoryKeyring, no_backend
 from tests.test_actions import CANARY, INVENTORY
 from tui.cli import build_parser, main
 from tui.credentials import CredentialStore
@@ -44,11 +43,6 @@ class Creds:
         assert CANARY not in captured.out + captured.err
         assert "Traceback" not in captured.err
         return status, captured.out, captured.err
-
-
-def no_backend() -> object:
-    """keyring's own "no backend" stand-in: every call raises NoKeyringError."""
-    return keyring.backends.fail.Keyring()  # type: ignore[no-untyped-call]
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import keyring.errors
 import pytest
 
 from esp_clients import AwsCredentials
+from tests.fakes import RaisingKeyring, no_backend
 from tui.credentials import (
     CredentialStore,
     CredentialsUnavailable,
@@ -42,23 +43,7 @@ class MemoryKeyring:
         del self.passwords[(service, username)]
 
 
-class BrokenKeyring:
-    """A backend whose every call raises `error` (third-party backends raise anything)."""
-
-    def __init__(self, error: Exception) -> None:
-        self.error = error
-
-    def get_password(self, service: str, username: str) -> str | None:
-        raise self.error
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        raise self.error
-
-    def delete_password(self, service: str, username: str) -> None:
-        raise self.error
-
-
-class UntouchableKeyring(BrokenKeyring):
+class UntouchableKeyring(RaisingKeyring):
     """Fails the test if the store asks the keyring at all."""
 
     def __init__(self) -> None:
@@ -124,11 +109,11 @@ def test_missing_secret_says_how_to_set_it() -> None:
 @pytest.mark.parametrize(
     ("backend", "words"),
     [
-        (keyring.backends.fail.Keyring(), "no OS keyring backend"),  # type: ignore[no-untyped-call]
-        (BrokenKeyring(keyring.errors.KeyringLocked(CANARY)), "locked"),
-        (BrokenKeyring(keyring.errors.KeyringError(CANARY)), "KeyringError"),
-        (BrokenKeyring(RuntimeError(f"dbus said {CANARY}")), "RuntimeError"),
-        (BrokenKeyring(OSError(13, CANARY)), "PermissionError"),
+        (no_backend(), "no OS keyring backend"),
+        (RaisingKeyring(keyring.errors.KeyringLocked(CANARY)), "locked"),
+        (RaisingKeyring(keyring.errors.KeyringError(CANARY)), "KeyringError"),
+        (RaisingKeyring(RuntimeError(f"dbus said {CANARY}")), "RuntimeError"),
+        (RaisingKeyring(OSError(13, CANARY)), "PermissionError"),
     ],
 )
 def test_an_unusable_keyring_is_reported_with_the_alternatives(

@@ -17,7 +17,7 @@ import tui.sim.demo
 import tui.sim.demo_session
 from esp_clients import EspClient, EspSecret
 from tests import secret_surfaces as canaries
-from tests.faults import RaisingKeyring
+from tests.fakes import RaisingKeyring
 from tests.secret_dashboard import error_dialog, walk_dashboard
 from tests.secret_surfaces import PREFIX, Cli, every_esp_error, inventory_text
 from tests.worlds import DnsWorld, tls_world

@@ -91,6 +91,12 @@ def demo_store() -> CredentialStore:
         for account in DEMO_ACCOUNTS
         if account.esp in API_ESPS and account.name not in NO_SECRET
     }
+    return offline_store(environ)
+
+
+def offline_store(environ: Mapping[str, str]) -> CredentialStore:
+    """A credential store that knows only `environ`: never the user's keyring or AWS chain (the
+    demo's and the benchmark's simulated accounts)."""
     return CredentialStore(
         environ=environ, keyring_backend=_NoKeyring(), aws_credentials_loader=_no_aws
     )
@@ -107,13 +113,13 @@ def _no_aws(_profile: str) -> None:
 
 
 class _NoKeyring:
-    """The demo never touches the user's keyring."""
+    """A simulated world never touches the user's keyring."""
 
     def get_password(self, service: str, username: str) -> str | None:
         return None
 
     def set_password(self, service: str, username: str, password: str) -> None:
-        raise RuntimeError("the demo does not store secrets")
+        raise RuntimeError("a simulated world stores no secrets")
 
     def delete_password(self, service: str, username: str) -> None:
         return None
