@@ -60,7 +60,8 @@ class WorldEsps:
     def __setstate__(self, state: dict[str, object]) -> None:
         apis, timeout = state["apis"], state["timeout"]
         assert isinstance(apis, dict) and isinstance(timeout, float)
-        self.__init__(apis, timeout)  # type: ignore[misc]  # unpickling
+        self.apis, self.timeout = apis, timeout
+        self._client, self._lock = None, threading.Lock()
 
     def __call__(self, account: Account, secret: EspSecret) -> EspClient:
         api = self.apis.get(account.name)

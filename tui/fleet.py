@@ -118,12 +118,6 @@ class FleetScan:
             self._rows = pending_rows(self.inventory, self.only_keys)
         return self._rows
 
-    def _entries(self) -> tuple[TrackingEntry, ...]:
-        entries = self.inventory.entries
-        if self.only_keys:
-            entries = tuple(e for e in entries if row_key(e.account, e.host) in self.only_keys)
-        return entries
-
     @property
     def cancelled(self) -> bool:
         """Whether `cancel()` was called."""
@@ -136,10 +130,6 @@ class FleetScan:
             self._scan.cancel()
         if self._guess is not None:
             self._guess.release_all()
-
-    def wanted(self, account: Account) -> bool:
-        """Whether this scan reads `account`'s list (a re-check reads only its rows' accounts)."""
-        return account.name in accounts_of(self.rows(), self.only_keys, self.inventory)
 
     def _fetch_view(self, account: Account) -> EspAccountView:
         facts = account_facts(account)
@@ -160,7 +150,8 @@ class FleetScan:
         API account's list is fetched (a slow ESP API delays only its own hosts, where the target
         its API expects matters); the hosts an ESP lists but the inventory does not follow."""
         rows = {row.key: row for row in self.rows()}
-        accounts = [account for account in self.inventory.accounts if self.wanted(account)]
+        wanted = accounts_of(rows.values(), self.only_keys, self.inventory)
+        accounts = [account for account in self.inventory.accounts if account.name in wanted]
         self._ready = {account.name: threading.Event() for account in accounts}
         guess = FleetGuess(
             {account.name: account for account in self.inventory.accounts},

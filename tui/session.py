@@ -72,7 +72,7 @@ class Session:
 
         if (
             self.scan_in_child
-            and len(pending_rows(self.inventory, only_keys)) >= MIN_ROWS
+            and (len(only_keys) if only_keys else len(self.inventory.entries)) >= MIN_ROWS
             and can_isolate(self.environment, self.client_factory)
         ):
             return FleetInChild(  # this process builds no CheckContext: dnspython stays unloaded
