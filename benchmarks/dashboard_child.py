@@ -57,7 +57,7 @@ def time_cursor_keys(telemetry: _Telemetry) -> None:
         move(table)
         table.call_after_refresh(telemetry.event, "painted")
 
-    FleetTable.action_cursor_down = timed  # type: ignore[method-assign, assignment]
+    FleetTable.action_cursor_down = timed  # type: ignore[method-assign, assignment]  # timing patch
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,8 +53,8 @@ def trackdeck_stage(port: int, count: int, concurrency: int) -> dict[str, object
 def pydnsbl_stage(port: int, count: int) -> dict[str, object]:
     """pydnsbl with its defaults (200 questions in flight, 5 s timeout, 2 tries) on the same server."""
     import aiodns  # noqa: PLC0415 - the bench extra
-    import pydnsbl  # noqa: PLC0415
-    from pydnsbl.providers import Provider  # noqa: PLC0415
+    import pydnsbl  # noqa: PLC0415 - the bench extra
+    from pydnsbl.providers import Provider  # noqa: PLC0415 - the bench extra
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)

@@ -76,7 +76,7 @@ def commit() -> str:
     def git(*args: str) -> str:
         try:
             return subprocess.run(  # noqa: S603 - fixed git arguments
-                ["git", *args], capture_output=True, text=True, check=False, timeout=10,  # noqa: S607
+                ["git", *args], capture_output=True, text=True, check=False, timeout=10,  # noqa: S607 - git from PATH, as a developer runs it
                 cwd=Path(__file__).resolve().parent,
             ).stdout.strip()  # fmt: skip
         except (OSError, subprocess.TimeoutExpired):

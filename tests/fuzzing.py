@@ -17,17 +17,19 @@ CI_EXAMPLES = 100
 FUZZ_FACTOR = 100
 PROFILE_VARIABLE = "TRACKDECK_FUZZ_PROFILE"
 
-_COMMON = {
-    "deadline": None,
-    "suppress_health_check": (HealthCheck.too_slow, HealthCheck.data_too_large),
-    "print_blob": True,
-}
-settings.register_profile("ci", max_examples=CI_EXAMPLES, **_COMMON)  # type: ignore[arg-type]
-settings.register_profile(
-    "fuzz",
-    max_examples=CI_EXAMPLES * FUZZ_FACTOR,
-    **_COMMON,  # type: ignore[arg-type]
-)
+
+def _register(name: str, max_examples: int) -> None:
+    settings.register_profile(
+        name,
+        max_examples=max_examples,
+        deadline=None,
+        suppress_health_check=(HealthCheck.too_slow, HealthCheck.data_too_large),
+        print_blob=True,
+    )
+
+
+_register("ci", CI_EXAMPLES)
+_register("fuzz", CI_EXAMPLES * FUZZ_FACTOR)
 PROFILE = os.environ.get(PROFILE_VARIABLE, "ci")
 
 

@@ -98,7 +98,7 @@ def simulated_esps() -> EchoingEsps:
     esps = []
     for name, (esp, host) in HOSTS.items():
         state = {"https": False, "certificate": "none"} if name == "mg-main" else {}
-        domain = SimDomain(host=host, polls_until_active=1, **state)  # type: ignore[arg-type]
+        domain = SimDomain(host=host, polls_until_active=1, **state)  # type: ignore[arg-type]  # state: SimDomain field values
         esps.append(SimulatedEsp(esp, name, [domain], region=REGIONS.get(esp, "")))
     return EchoingEsps(esps)
 

@@ -319,7 +319,7 @@ class ExplodingResolver:
 
 
 def test_a_bug_in_one_hosts_check_becomes_an_unknown_finding(world: DnsWorld) -> None:
-    broken = dataclasses.replace(with_lists(world), blocklist_resolver=ExplodingResolver())  # type: ignore[arg-type]
+    broken = dataclasses.replace(with_lists(world), blocklist_resolver=ExplodingResolver())  # type: ignore[arg-type]  # a DnsClient stand-in
     message = parse_input((EMAILS / "shared_ses.eml").read_bytes())
     audit = audit_message(message, broken, source="m")
     crashed = [item for row_ in audit.domains for item in row_.findings]

@@ -5,9 +5,12 @@ on its host."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 
 import pytest
+from rich.style import Style
 from textual.app import App, ComposeResult
+from textual.strip import Strip
 
 import tui.widgets.fleet_table as fleet_table_module
 from checks.model import Expectation, Facts, Finding, HostReport, Severity, ok
@@ -63,9 +66,11 @@ def built(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     original = fleet_table_module._strip
 
-    def counting(*args: object, **kwargs: object) -> object:
+    def counting(
+        texts: Iterable[tuple[str, str]], widths: list[int], style: Style, over: Style | None = None
+    ) -> Strip:
         calls.append(1)
-        return original(*args, **kwargs)  # type: ignore[arg-type]
+        return original(texts, widths, style, over)
 
     monkeypatch.setattr(fleet_table_module, "_strip", counting)
     return calls

@@ -118,7 +118,7 @@ def test_large_scans_go_to_a_child_small_ones_and_fakes_stay_in_process(
     )
     assert isinstance(in_memory.fleet_scan(), FleetScan)
     assert can_isolate(REAL_NETWORK, None)
-    assert not can_isolate(Environment(dialer=lambda a, p, t: _refuse(a, p, t)), None)  # noqa: PLW0108
+    assert not can_isolate(Environment(dialer=lambda a, p, t: _refuse(a, p, t)), None)  # noqa: PLW0108 - a lambda does not pickle
 
 
 def test_a_child_killed_mid_scan_leaves_its_rows_unknown(world: DnsWorld, tmp_path: Path) -> None:

@@ -79,7 +79,7 @@ class Stage:
             CredentialStore(environ={"TRACKDECK_SECRET_ACME_MG": KEY}),
             self.audit,
             client_factory=self.esps.client_factory(sleep=no_sleep),
-            **options,  # type: ignore[arg-type]
+            **options,  # type: ignore[arg-type]  # Actions' keyword arguments, checked by the call
         )
 
     def rescan(self) -> dict[str, Severity]:

@@ -57,10 +57,10 @@ def run(args: argparse.Namespace) -> int:
     """Parse the message, audit it, print the report or JSON; exit like `check`."""
     # The mail parser and the audit load only for this command (the bare `trackdeck` opens the
     # dashboard, whose first frame must not wait for them).
-    from checks.email_parse import EmailParseError, parse_input  # noqa: PLC0415
-    from tui.email_audit import audit_message, read_input  # noqa: PLC0415
-    from tui.email_json import write_json  # noqa: PLC0415
-    from tui.email_output import exit_status, write_report  # noqa: PLC0415
+    from checks.email_parse import EmailParseError, parse_input  # noqa: PLC0415 - see above
+    from tui.email_audit import audit_message, read_input  # noqa: PLC0415 - see above
+    from tui.email_json import write_json  # noqa: PLC0415 - see above
+    from tui.email_output import exit_status, write_report  # noqa: PLC0415 - see above
 
     try:
         message = parse_input(read_input(args.file, sys.stdin.buffer if args.file == "-" else None))

@@ -106,7 +106,7 @@ class LenientZone(dns.zone.Zone):
     def writer(self, replacement: bool = False) -> dns.zone.Transaction:
         """A writer that accepts CNAME-and-other-data conflicts."""
         transaction = _LenientTransaction(self, replacement)
-        transaction._setup_version()  # type: ignore[no-untyped-call]
+        transaction._setup_version()  # type: ignore[no-untyped-call]  # dnspython leaves it unannotated
         return transaction
 
 
