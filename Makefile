@@ -45,7 +45,7 @@ fuzz: $(STAMP)
 	TRACKDECK_FUZZ_PROFILE=fuzz $(PY) -m pytest -q --timeout=0 tests/test_fuzz_*.py
 
 screenshots: $(STAMP)
-	$(PY) -m tui.sim.screenshots screenshots
+	$(PY) -m tui.app.screenshots screenshots
 
 fmt: $(STAMP)
 	$(VENV)/bin/ruff format .

@@ -37,7 +37,7 @@ NOTES = (
     "(benchmarks/dashboard.py), timed from process start until the terminal shows a host of the "
     "inventory; key presses are down arrows while the scan runs, timed until the moved cursor was "
     "painted (the next press waits for it, with 20–60 ms pauses). The dashboard runs the scan in a "
-    "child process (tui/scan_process.py), as `trackdeck` does on the real network; its peak RSS "
+    "child process (tui/fleet/child.py), as `trackdeck` does on the real network; its peak RSS "
     "figure is the dashboard's own process, the scan's is the headless figure's.",
     "pydnsbl runs with its defaults (200 questions in flight, 5 s timeout, 2 tries), its aiodns "
     "resolver pointed at the same loopback server; each pair of runs alternates which tool goes "

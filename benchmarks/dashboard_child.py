@@ -12,13 +12,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import tui.app
+import tui.app.app
 from benchmarks.memory import children_peak_rss_mb, peak_rss_mb
 from benchmarks.session import bench_session
-from tui.app import TrackdeckApp
-from tui.messages import ScanFinished
-from tui.screens.fleet import FleetScreen
-from tui.widgets.fleet_table import FleetTable
+from tui.app.app import TrackdeckApp
+from tui.app.messages import ScanFinished
+from tui.app.screens.fleet import FleetScreen
+from tui.app.widgets.fleet_table import FleetTable
 
 
 class _Telemetry:
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     telemetry = _Telemetry(args.fd)
     telemetry.event("imported")
     TimedFleetScreen.telemetry = telemetry
-    tui.app.FleetScreen = TimedFleetScreen  # type: ignore[attr-defined]  # the app pushes the timed screen
+    tui.app.app.FleetScreen = TimedFleetScreen  # type: ignore[attr-defined]  # the app pushes the timed screen
     time_cursor_keys(telemetry)
     with tempfile.TemporaryDirectory(prefix="trackdeck-bench-ui-") as directory:
         audit = Path(directory) / "audit.jsonl"

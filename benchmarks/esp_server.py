@@ -15,7 +15,7 @@ from types import TracebackType
 
 import httpx
 
-from tui.sim.esp_apis import SimulatedEsp, SimulatedEsps
+from tui.sim.esp_apis.simulated import SimulatedEsp, SimulatedEsps
 
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "host"})
 

@@ -16,7 +16,7 @@ from benchmarks.fleet import peer_domains
 from checks.blocklists import ListVerdict, check_blocklists, list_queries
 from checks.context import BlocklistSettings, CheckContext
 from checks.engine import PREFETCH_WINDOW
-from tui.netconfig import NetworkOptions, build_context
+from tui.fleet.network import NetworkOptions, build_context
 
 ZONES = ("dbl.spamhaus.org", "multi.surbl.org", "multi.uribl.com")
 URIBL = "URIBL"

@@ -17,12 +17,12 @@ from pathlib import Path
 import httpx
 
 from esp_clients import EspClient, EspSecret, make_client
-from tui.audit import AuditLog
-from tui.credentials import CredentialStore, env_var_name
-from tui.inventory import Account, Inventory, parse_inventory
-from tui.netconfig import Environment, NetworkOptions
-from tui.session import Session
-from tui.sim.demo_session import offline_store
+from tui.actions.journal import AuditLog
+from tui.app.demo import offline_store
+from tui.app.session import Session
+from tui.fleet.network import Environment, NetworkOptions
+from tui.inventory.credentials import CredentialStore, env_var_name
+from tui.inventory.model import Account, Inventory, parse_inventory
 
 
 @dataclass(frozen=True, slots=True)

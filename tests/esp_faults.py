@@ -13,8 +13,8 @@ import httpx
 from checks.model import Severity
 from esp_clients.http import DEFAULT_TIMEOUT, backoff
 from tests.faults import FAULTY, FaultCase, Responder
-from tui.sim.esp_apis import SHAPES
-from tui.sim.esp_apis_core import reason
+from tui.sim.esp_apis.core import reason
+from tui.sim.esp_apis.simulated import SHAPES
 
 RETRIES = 3
 """Retries of every ESP API call after the first attempt (HttpApi's default)."""

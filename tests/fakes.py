@@ -18,8 +18,8 @@ from esp_clients import (
     TrackingDomain,
     Unsupported,
 )
-from tui.credentials import CredentialStore
-from tui.inventory import Account
+from tui.inventory.credentials import CredentialStore
+from tui.inventory.model import Account
 
 ALL_CAPABILITIES = frozenset(Capability)
 

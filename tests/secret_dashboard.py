@@ -9,11 +9,11 @@ from collections.abc import Callable
 from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList, Static
 
-from tui.app import TrackdeckApp
-from tui.screens.error import ErrorDialog
-from tui.screens.fleet import FleetScreen
-from tui.session import Session
-from tui.widgets.fleet_table import FleetTable
+from tui.app.app import TrackdeckApp
+from tui.app.screens.error import ErrorDialog
+from tui.app.screens.fleet import FleetScreen
+from tui.app.session import Session
+from tui.app.widgets.fleet_table import FleetTable
 
 Walk = Callable[[Pilot[None]], object]
 

@@ -18,13 +18,13 @@ from esp_clients import AwsCredentials, EspError, EspSecret, make_client
 from esp_clients.base import EspUnsupported
 from tests.fakes import MemoryKeyring, domain
 from tests.worlds import DnsWorld
-from tui.cli import build_parser
-from tui.credentials import CredentialStore, env_var_name
-from tui.esp_findings import account_problem
-from tui.inventory import Account
-from tui.netconfig import DQS_ACCOUNT, Environment
+from tui.cli.main import build_parser
+from tui.fleet.esp_view import account_problem
+from tui.fleet.network import DQS_ACCOUNT, Environment
+from tui.inventory.credentials import CredentialStore, env_var_name
+from tui.inventory.model import Account
 from tui.sim.demo_fleet import DEMO_ACCOUNTS
-from tui.sim.esp_apis import SimDomain, SimulatedEsp, SimulatedEsps
+from tui.sim.esp_apis.simulated import SimDomain, SimulatedEsp, SimulatedEsps
 from tui.sim.tls_world import TlsWorld
 
 PREFIX = "zq7canary"

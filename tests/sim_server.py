@@ -10,7 +10,7 @@ from types import TracebackType
 
 import httpx
 
-from tui.sim.esp_apis import SimulatedEsp, SimulatedEsps
+from tui.sim.esp_apis.simulated import SimulatedEsp, SimulatedEsps
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -25,17 +25,11 @@ from esp_clients import (
 )
 from tests.fakes import MemoryKeyring, domain
 from tests.worlds import FIXED_NOW, DnsWorld, tls_world
-from tui.actions import (
-    HTTPS_DISABLE,
-    HTTPS_ENABLE,
-    VERIFY,
-    ActionRefused,
-    Actions,
-)
-from tui.audit import AuditEntry, AuditLog
-from tui.credentials import CredentialStore
-from tui.fleet import default_client_factory
-from tui.inventory import Account, Inventory, load_inventory
+from tui.actions.journal import AuditEntry, AuditLog
+from tui.actions.writes import HTTPS_DISABLE, HTTPS_ENABLE, VERIFY, ActionRefused, Actions
+from tui.fleet.scan import default_client_factory
+from tui.inventory.credentials import CredentialStore
+from tui.inventory.model import Account, Inventory, load_inventory
 from tui.sim.dns_server import Rule
 from tui.sim.tls_world import TlsWorld
 

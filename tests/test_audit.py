@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.audit import AuditEntry, AuditLog, utc_timestamp
-from tui.paths import default_audit_path, state_dir
+from tui.actions.journal import AuditEntry, AuditLog, utc_timestamp
+from tui.inventory.paths import default_audit_path, state_dir
 
 CANARY = "sk-CANARY-7f3a9e"
 NOW = dt.datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=dt.UTC)

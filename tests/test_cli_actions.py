@@ -27,12 +27,12 @@ from tests.test_actions import (
     https_off,
 )
 from tests.worlds import DnsWorld, tls_world
-from tui.audit import AuditEntry, AuditLog
-from tui.cli import build_parser, main
-from tui.credentials import CredentialStore
-from tui.inventory import Account, example_inventory_text
-from tui.netconfig import Environment
-from tui.paths import default_audit_path
+from tui.actions.journal import AuditEntry, AuditLog
+from tui.cli.main import build_parser, main
+from tui.fleet.network import Environment
+from tui.inventory.credentials import CredentialStore
+from tui.inventory.model import Account, example_inventory_text
+from tui.inventory.paths import default_audit_path
 from tui.sim.tls_world import TlsWorld
 
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from checks.email_parse import EmailParseError, parse_input
 from tests.worlds import DnsWorld, tls_world
-from tui.cli import main
-from tui.email_audit import read_input
-from tui.netconfig import Environment
+from tui.cli.main import main
+from tui.email.audit import read_input
+from tui.email.parse import EmailParseError, parse_input
+from tui.fleet.network import Environment
 from tui.sim.dns_server import Rule
 from tui.sim.tls_world import TlsWorld
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.worlds import DnsWorld, tls_world
-from tui.cli import COMMANDS, build_parser, main
-from tui.netconfig import Environment
+from tui.cli.main import COMMANDS, build_parser, main
+from tui.fleet.network import Environment
 from tui.sim.dns_server import Rule
 from tui.sim.tls_world import TlsWorld
 
@@ -136,11 +136,11 @@ def test_the_bare_command_loads_no_other_command_and_names_typos() -> None:
     )
     assert set(COMMANDS) == set(choices or ())
     code = (
-        "import sys, tui.cli\n"
-        "tui.cli.root_parser().parse_args(['-i', 'x.toml'])\n"
-        "assert not tui.cli._names_a_command(['-i', 'check', '--read-only'])\n"
-        "assert tui.cli._names_a_command(['chekc']) and tui.cli._names_a_command(['-h'])\n"
-        "heavy = ('checks.engine', 'dns.message', 'keyring', 'httpx', 'checks.email_parse')\n"
+        "import sys, tui.cli.main\n"
+        "tui.cli.main.root_parser().parse_args(['-i', 'x.toml'])\n"
+        "assert not tui.cli.main._names_a_command(['-i', 'check', '--read-only'])\n"
+        "assert tui.cli.main._names_a_command(['chekc']) and tui.cli.main._names_a_command(['-h'])\n"
+        "heavy = ('checks.engine', 'dns.message', 'keyring', 'httpx', 'tui.email.parse')\n"
         "print([name for name in heavy if name in sys.modules])\n"
     )
     result = subprocess.run(

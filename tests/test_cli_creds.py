@@ -12,8 +12,8 @@ import pytest
 
 from tests.fakes import MemoryKeyring, no_backend
 from tests.test_actions import CANARY, INVENTORY
-from tui.cli import build_parser, main
-from tui.credentials import CredentialStore
+from tui.cli.main import build_parser, main
+from tui.inventory.credentials import CredentialStore
 
 
 @dataclass

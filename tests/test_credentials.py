@@ -11,7 +11,7 @@ import pytest
 
 from esp_clients import AwsCredentials
 from tests.fakes import RaisingKeyring, no_backend
-from tui.credentials import (
+from tui.inventory.credentials import (
     CredentialStore,
     CredentialsUnavailable,
     SecretStatus,
@@ -19,7 +19,7 @@ from tui.credentials import (
     env_var_name,
     parse_aws_secret,
 )
-from tui.inventory import Account
+from tui.inventory.model import Account
 
 CANARY = "sk-CANARY-7f3a9e"
 SENDGRID = Account(name="acme-sg", esp="sendgrid", region="global")

@@ -15,20 +15,20 @@ from checks.model import Severity
 from esp_clients import CertificateState
 from tests.fakes import FakeEsp, domain, fake_factory, store_with
 from tests.worlds import DnsWorld, tls_world
-from tui.app import TrackdeckApp
-from tui.audit import AuditLog
-from tui.fleet_view import counts
-from tui.inventory import parse_inventory
-from tui.netconfig import Environment, NetworkOptions
-from tui.screens.actions import ActionScreen
-from tui.screens.detail import DetailScreen
-from tui.screens.error import ErrorDialog
-from tui.screens.fleet import FleetScreen
-from tui.screens.help import HelpScreen
-from tui.session import Session
+from tui.actions.journal import AuditLog
+from tui.app.app import TrackdeckApp
+from tui.app.screens.detail import DetailScreen
+from tui.app.screens.error import ErrorDialog
+from tui.app.screens.fleet import FleetScreen
+from tui.app.screens.help import HelpScreen
+from tui.app.screens.writes import ActionScreen
+from tui.app.session import Session
+from tui.app.widgets.fleet_table import FleetTable
+from tui.fleet.network import Environment, NetworkOptions
+from tui.fleet.view import counts
+from tui.inventory.model import parse_inventory
 from tui.sim.dns_server import Rule
 from tui.sim.tls_world import TlsWorld
-from tui.widgets.fleet_table import FleetTable
 
 FIXED = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 

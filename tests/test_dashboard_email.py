@@ -14,14 +14,14 @@ from textual.widgets import DataTable, Input, Static
 
 from tests.fakes import FakeEsp, domain, fake_factory, store_with
 from tests.worlds import DnsWorld, tls_world
-from tui.app import TrackdeckApp
-from tui.audit import AuditLog
-from tui.inventory import load_inventory
-from tui.netconfig import Environment, NetworkOptions
-from tui.screens.email import EmailScreen, MessagePathModal
-from tui.screens.fleet import FleetScreen
-from tui.session import Session
-from tui.widgets.fleet_table import FleetTable
+from tui.actions.journal import AuditLog
+from tui.app.app import TrackdeckApp
+from tui.app.screens.email_audit import EmailScreen, MessagePathModal
+from tui.app.screens.fleet import FleetScreen
+from tui.app.session import Session
+from tui.app.widgets.fleet_table import FleetTable
+from tui.fleet.network import Environment, NetworkOptions
+from tui.inventory.model import load_inventory
 
 EMAILS = Path(__file__).parent / "emails"
 FIXED = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)

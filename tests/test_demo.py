@@ -16,8 +16,8 @@ import pytest
 
 from checks.model import Finding, HostReport, Severity
 from esp_clients.facts import facts_for
-from tui.cli import main
-from tui.inventory import load_inventory
+from tui.cli.main import main
+from tui.inventory.model import load_inventory
 from tui.sim.demo import (
     DEMO_INVENTORY,
     TIMEOUT,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.fleet import FleetRow
-from tui.sim.demo_session import demo_session
+from tui.app.demo import demo_session
+from tui.fleet.scan import FleetRow
 
 EXPECTED = {
     "bluebell-mg/email.bluebell.example": "esp.https_off",

@@ -11,7 +11,7 @@ from checks.dns import evaluate_dns, resolve_host
 from checks.dnsclient import DnsStatus
 from checks.model import Expectation, Finding, Severity
 from tests.worlds import DnsWorld
-from tui.expectations import guess_expectation
+from tui.fleet.expectations import guess_expectation
 from tui.sim.dns_server import Rule
 
 

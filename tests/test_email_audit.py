@@ -12,12 +12,11 @@ from pathlib import Path
 import pytest
 
 from checks.context import BlocklistSettings, CheckContext
-from checks.email_parse import parse_input
 from checks.model import Finding, Severity
 from tests.worlds import DnsWorld
-from tui.email_audit import audit_message, plan_audit
-from tui.email_links import decode_destination, match_shape
-from tui.email_model import (
+from tui.email.audit import audit_message, plan_audit
+from tui.email.links import decode_destination, match_shape
+from tui.email.model import (
     DESTINATION,
     IMAGE,
     IP_LITERAL,
@@ -27,7 +26,8 @@ from tui.email_model import (
     DomainRow,
     EmailAudit,
 )
-from tui.inventory import Inventory, InventoryError, load_inventory, parse_inventory
+from tui.email.parse import parse_input
+from tui.inventory.model import Inventory, InventoryError, load_inventory, parse_inventory
 
 EMAILS = Path(__file__).parent / "emails"
 

@@ -9,15 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checks.email_html import (
-    css_urls,
-    extract_html_urls,
-    is_pixel,
-    split_srcset,
-    url_parts,
-)
-from checks.email_parse import EmailParseError, ParsedMessage, parse_input
-from checks.email_text import text_urls, trim_url, unflow
+from tui.email.html import css_urls, extract_html_urls, is_pixel, split_srcset, url_parts
+from tui.email.parse import EmailParseError, ParsedMessage, parse_input
+from tui.email.text import text_urls, trim_url, unflow
 
 EMAILS = Path(__file__).parent / "emails"
 

@@ -9,7 +9,7 @@ from checks.context import CheckContext
 from checks.engine import Scan, Target, check_host, scan
 from checks.model import Expectation, Severity
 from tests.worlds import DnsWorld
-from tui.expectations import guess_expectation, guess_for_target
+from tui.fleet.expectations import guess_expectation, guess_for_target
 from tui.sim.dns_server import Rule
 
 FLEET = (

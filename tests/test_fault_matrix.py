@@ -45,14 +45,14 @@ from tests.worlds import (
     free_port_on,
     world_zones,
 )
-from tui.credentials import CredentialStore
-from tui.expectations import guess_for_target
-from tui.fleet import FleetScan
-from tui.inventory import Account, parse_inventory
-from tui.netconfig import DQS_ACCOUNT
-from tui.output import write_json, write_table
+from tui.fleet.expectations import guess_for_target
+from tui.fleet.network import DQS_ACCOUNT
+from tui.fleet.scan import FleetScan
+from tui.inventory.credentials import CredentialStore
+from tui.inventory.model import Account, parse_inventory
+from tui.report.output import write_json, write_table
 from tui.sim.dns_server import DnsServer
-from tui.sim.esp_apis import SimDomain, SimulatedEsp, SimulatedEsps
+from tui.sim.esp_apis.simulated import SimDomain, SimulatedEsp, SimulatedEsps
 from tui.sim.tls_world import NOT_FOUND, HttpBehaviour, TestCertificates, TlsWorld
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)

@@ -21,11 +21,11 @@ from esp_clients import (
 from tests.fakes import FakeClient, FakeEsp, domain, fake_factory, store_with
 from tests.prism import SPECS, prism_server
 from tests.worlds import DnsWorld
-from tui.cli import build_parser
-from tui.commands import scan
-from tui.fleet import FleetRow, FleetScan
-from tui.inventory import Account, parse_inventory
-from tui.netconfig import Environment
+from tui.cli.commands import scan
+from tui.cli.main import build_parser
+from tui.fleet.network import Environment
+from tui.fleet.scan import FleetRow, FleetScan
+from tui.inventory.model import Account, parse_inventory
 
 INVENTORY = """
 [accounts.acme-mg]

@@ -12,11 +12,11 @@ from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
-import tui.widgets.fleet_table as fleet_table_module
+import tui.app.widgets.fleet_table as fleet_table_module
 from checks.model import Expectation, Facts, Finding, HostReport, Severity, ok
-from tui.fleet import FleetRow
-from tui.fleet_view import ViewState
-from tui.widgets.fleet_table import FleetTable
+from tui.app.widgets.fleet_table import FleetTable
+from tui.fleet.scan import FleetRow
+from tui.fleet.view import ViewState
 
 KEYS = [f"acct/h{index:03d}.brand.example" for index in range(100)]
 

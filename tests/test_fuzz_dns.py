@@ -28,7 +28,7 @@ from tests.dns_strategies import (
     wire_of,
 )
 from tests.fuzzing import fuzz
-from tui.expectations import guess_for_target
+from tui.fleet.expectations import guess_for_target
 
 QUESTION_TYPES = st.sampled_from([*RDTYPES, "ANY"])
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checks import email_parse
 from tests.fuzzing import fuzz
+from tui.email import parse as email_parse
 
 SAMPLES = tuple(
     path.read_bytes()

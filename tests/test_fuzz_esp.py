@@ -34,8 +34,8 @@ from esp_clients import (
 )
 from esp_clients.base import ShapeError, error_message_common, normalize_host
 from tests.fuzzing import CONTROL, fuzz, json_values, mutated
-from tui.esp_findings import EspAccountView, account_problem, esp_findings
-from tui.sim.esp_apis import SimDomain, SimulatedEsp
+from tui.fleet.esp_view import EspAccountView, account_problem, esp_findings
+from tui.sim.esp_apis.simulated import SimDomain, SimulatedEsp
 
 ACCOUNT = "acme"
 CERTIFICATE_STATES = frozenset({"active", "pending", "failed", "expired", "none", "unknown"})

@@ -21,7 +21,7 @@ from checks.model import Severity
 from tests.dns_strategies import ScriptedResolver, names
 from tests.fuzzing import fuzz
 from tests.test_inventory import DOCUMENTS, INVENTORY_LIKE
-from tui.inventory import Inventory, InventoryError, load_inventory, normalize_host
+from tui.inventory.model import Inventory, InventoryError, load_inventory, normalize_host
 
 # The inventory --------------------------------------------------------------------------------
 

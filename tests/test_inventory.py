@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from esp_clients import API_ESPS
 from esp_clients.base import AccountRef
 from esp_clients.facts import ESPS
-from tui import inventory as inv
-from tui.inventory import (
+from tui.inventory import model as inv
+from tui.inventory.model import (
     InventoryError,
     Problem,
     Settings,
@@ -24,10 +24,10 @@ from tui.inventory import (
     render_entries_toml,
     write_new_file,
 )
-from tui.paths import config_dir, default_inventory_path
+from tui.inventory.paths import config_dir, default_inventory_path
 
 HERE = Path(__file__).parent / "inventories"
-EXAMPLE = Path(inv.__file__).parent / "example_inventory.toml"
+EXAMPLE = Path(inv.__file__).parent / "example.toml"
 
 ACCOUNTS = """
 [accounts.acme-sg]

@@ -25,13 +25,13 @@ from tests.fakes import (
 )
 from tests.test_fleet import INVENTORY
 from tests.worlds import DnsWorld, _refuse
-from tui.audit import AuditLog
-from tui.credentials import CredentialStore, ResolvedSecrets
-from tui.fleet import FleetRow, FleetScan
-from tui.inventory import Account, parse_inventory
-from tui.netconfig import REAL_NETWORK, Environment, NetworkOptions
-from tui.scan_process import FleetInChild, can_isolate
-from tui.session import Session
+from tui.actions.journal import AuditLog
+from tui.app.session import Session
+from tui.fleet.child import FleetInChild, can_isolate
+from tui.fleet.network import REAL_NETWORK, Environment, NetworkOptions
+from tui.fleet.scan import FleetRow, FleetScan
+from tui.inventory.credentials import CredentialStore, ResolvedSecrets
+from tui.inventory.model import Account, parse_inventory
 from tui.sim.dns_server import Rule
 
 CANARY = "key-CANARY-scan-process-secret"

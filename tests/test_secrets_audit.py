@@ -13,21 +13,21 @@ from pathlib import Path
 
 import pytest
 
+import tui.app.demo
 import tui.sim.demo
-import tui.sim.demo_session
 from esp_clients import EspClient, EspSecret
 from tests import secret_surfaces as canaries
 from tests.fakes import RaisingKeyring
 from tests.secret_dashboard import error_dialog, walk_dashboard
 from tests.secret_surfaces import PREFIX, Cli, every_esp_error, inventory_text
 from tests.worlds import DnsWorld, tls_world
-from tui.actions import Actions
-from tui.audit import AuditLog
-from tui.cli import main
-from tui.inventory import Account, parse_inventory
-from tui.netconfig import Environment, NetworkOptions, build_context
-from tui.session import Session
-from tui.sim import screenshots
+from tui.actions.journal import AuditLog
+from tui.actions.writes import Actions
+from tui.app import screenshots
+from tui.app.session import Session
+from tui.cli.main import main
+from tui.fleet.network import Environment, NetworkOptions, build_context
+from tui.inventory.model import Account, parse_inventory
 
 ADDRESSES = {"links-mg.brand.example": "192.0.2.2", "links-sp.brand.example": "192.0.2.4"}
 
@@ -132,7 +132,7 @@ def test_no_canary_secret_reaches_any_surface(
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("TRACKDECK_SECRET_SPAMHAUS_DQS", canaries.DQS)
-    monkeypatch.setattr(tui.sim.demo_session, "demo_store", canaries.demo_store)
+    monkeypatch.setattr(tui.app.demo, "demo_store", canaries.demo_store)
     monkeypatch.setattr(tui.sim.demo, "TIMEOUT", 0.1)  # the demo's timeout host answers sooner
     inventory = tmp_path / "inventory.toml"
     inventory.write_text(inventory_text())

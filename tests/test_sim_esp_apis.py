@@ -22,8 +22,8 @@ from esp_clients.base import (
     EspUnavailable,
     TrackingDomain,
 )
-from tui.inventory import Account
-from tui.sim.esp_apis import SimDomain, SimulatedEsp, SimulatedEsps
+from tui.inventory.model import Account
+from tui.sim.esp_apis.simulated import SimDomain, SimulatedEsp, SimulatedEsps
 
 CANARY = "sk-CANARY-7f3a9e"
 AWS = AwsCredentials(

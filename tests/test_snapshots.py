@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from tui.app import TrackdeckApp
-from tui.session import Session
-from tui.sim.demo_session import demo_session
-from tui.sim.screenshots import FIXED_CLOCK, wait_for_scan
+from tui.app.app import TrackdeckApp
+from tui.app.demo import demo_session
+from tui.app.screenshots import FIXED_CLOCK, wait_for_scan
+from tui.app.session import Session
 
 SnapCompare = Callable[..., bool]
 

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from tests.fakes import FakeEsp, domain, fake_factory, store_with
-from tui.audit import AuditLog
-from tui.cli import build_parser, main
-from tui.files import write_new_file
+from tui.actions.journal import AuditLog
+from tui.cli.main import build_parser, main
+from tui.inventory.files import write_new_file
 
 ROOT = Path(__file__).resolve().parents[1]
 BIG = "# an inventory\n" + "x = 1\n" * 400_000
@@ -68,7 +68,9 @@ def test_a_disk_failure_mid_write_leaves_nothing(
     def failing_fsync(_descriptor: int) -> None:
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(os, "fsync", failing_fsync)  # the os module tui.files writes through
+    monkeypatch.setattr(
+        os, "fsync", failing_fsync
+    )  # the os module tui.inventory.files writes through
     target = tmp_path / "config" / "inventory.toml"
     with pytest.raises(OSError, match="Input/output"):
         write_new_file(target, BIG)
@@ -146,10 +148,10 @@ WRITES = re.compile(
     r"\.write_(?:text|bytes)\(|\bopen\([^)]*[\"'][wax]|os\.(?:open|fdopen)\(|save_screenshot\("
 )
 ALLOWED = {
-    "tui/files.py": "write_new_file: a temporary file, then a hard link that never replaces one",
-    "tui/audit.py": "AuditLog.append: O_APPEND, flock, one write, fsync",
-    "tui/sim/screenshots.py": "the README's SVGs, into the directory the user names",
-    "tui/scan_process.py": "frames on the pipe to the dashboard (stdout of its scan child), no file",
+    "tui/inventory/files.py": "write_new_file: a temporary file, then a hard link that never replaces one",
+    "tui/actions/journal.py": "AuditLog.append: O_APPEND, flock, one write, fsync",
+    "tui/app/screenshots.py": "the README's SVGs, into the directory the user names",
+    "tui/fleet/child.py": "frames on the pipe to the dashboard (stdout of its scan child), no file",
 }
 
 
@@ -160,4 +162,4 @@ def test_every_file_write_goes_through_a_safe_writer() -> None:
         if WRITES.search(path.read_text(encoding="utf-8"))
     }
     assert writers <= set(ALLOWED), writers - set(ALLOWED)
-    assert {"tui/files.py", "tui/audit.py"} <= writers
+    assert {"tui/inventory/files.py", "tui/actions/journal.py"} <= writers

@@ -12,13 +12,13 @@ from textual.widgets import Static
 
 from tests.worlds import DnsWorld
 from tests.write_stage import ACCOUNT, HOST, HTTPS_OFF, KEY, Stage, no_sleep, staged
-from tui.app import TrackdeckApp
-from tui.cli import build_parser, main
-from tui.credentials import CredentialStore
-from tui.inventory import parse_inventory
-from tui.netconfig import Environment, NetworkOptions
-from tui.screens.actions import ActionScreen
-from tui.session import Session
+from tui.app.app import TrackdeckApp
+from tui.app.screens.writes import ActionScreen
+from tui.app.session import Session
+from tui.cli.main import build_parser, main
+from tui.fleet.network import Environment, NetworkOptions
+from tui.inventory.credentials import CredentialStore
+from tui.inventory.model import parse_inventory
 
 
 @pytest.fixture

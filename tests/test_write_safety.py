@@ -22,8 +22,8 @@ from checks.model import Severity
 from tests.sim_server import SimServer
 from tests.worlds import DnsWorld
 from tests.write_stage import ACCOUNT, HOST, HTTPS_OFF, KEY, Stage, staged
-from tui.audit import AuditLog
-from tui.sim.esp_apis import SimDomain, SimulatedEsps
+from tui.actions.journal import AuditLog
+from tui.sim.esp_apis.simulated import SimDomain, SimulatedEsps
 
 ROOT = Path(__file__).resolve().parents[1]
 

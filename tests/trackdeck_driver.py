@@ -8,8 +8,8 @@ import json
 import socket
 import sys
 
-from tui.cli import build_parser
-from tui.netconfig import Environment
+from tui.cli.main import build_parser
+from tui.fleet.network import Environment
 
 
 def refuse(address: str, port: int, timeout: float) -> socket.socket:

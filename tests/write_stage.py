@@ -13,12 +13,12 @@ import httpx
 from checks.model import Severity
 from tests.fakes import MemoryKeyring
 from tests.worlds import DnsWorld
-from tui.actions import Actions
-from tui.audit import AuditLog
-from tui.credentials import CredentialStore
-from tui.fleet import FleetScan
-from tui.inventory import load_inventory
-from tui.sim.esp_apis import SimDomain, SimulatedEsp, SimulatedEsps
+from tui.actions.journal import AuditLog
+from tui.actions.writes import Actions
+from tui.fleet.scan import FleetScan
+from tui.inventory.credentials import CredentialStore
+from tui.inventory.model import load_inventory
+from tui.sim.esp_apis.simulated import SimDomain, SimulatedEsp, SimulatedEsps
 
 HOST = "links-mg.brand.example"
 ACCOUNT = "acme-mg"

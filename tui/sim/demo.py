@@ -24,8 +24,8 @@ from checks.context import BlocklistSettings, CheckContext, utc_now
 from checks.engine import Target, scan
 from checks.model import Expectation, HostReport
 from esp_clients.facts import facts_for
-from tui.expectations import expectation_from_facts
-from tui.netconfig import Environment, NetworkOptions, build_context
+from tui.fleet.expectations import expectation_from_facts
+from tui.fleet.network import Environment, NetworkOptions, build_context
 from tui.sim.demo_fleet import DEMO_FLEET, EXPIRING_DAYS_LEFT, TIMEOUT_FAULT, DemoHost
 from tui.sim.dns_server import DnsServer, Rule, resolve, zones_from_text
 from tui.sim.tls_world import TestCertificates, TlsWorld

@@ -1,0 +1,154 @@
+"""One host in full: every finding with its detail, evidence and fix; DNS's view beside the ESP's."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.markup import escape
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from checks.model import Finding
+from tui.fleet.scan import FleetRow
+from tui.report.output import SEVERITY_STYLE
+from tui.report.summary import SYMBOLS
+
+
+def finding_label(finding: Finding) -> Text:
+    """One line per finding in the list: symbol, severity, code, title (network text stays text)."""
+    mark = f"{SYMBOLS[finding.severity]} {finding.severity.value:<8}"
+    return Text.assemble(
+        (mark, SEVERITY_STYLE[finding.severity]),
+        (finding.code, "dim"),
+        (" · ", "dim"),
+        finding.title,
+    )
+
+
+def finding_text(finding: Finding) -> str:
+    """The full finding: detail, fix and evidence (markup-safe)."""
+    lines = [f"[b]{escape(finding.title)}[/b]", ""]
+    if finding.detail:
+        lines += [escape(finding.detail), ""]
+    if finding.fix:
+        lines += [
+            "[b]fix[/b] [dim](c copies it)[/dim]",
+            f"[b $success]{escape(finding.fix)}[/]",
+            "",
+        ]
+    if finding.evidence:
+        lines.append("[b]evidence[/b]")
+        lines += [f"[dim]·[/dim] {escape(line)}" for line in finding.evidence]
+    return "\n".join(lines)
+
+
+def dns_view(row: FleetRow) -> str:
+    """What DNS, TLS and the blocklists say (markup-safe)."""
+    if row.report is None:
+        return "[dim]… still checking[/dim]"
+    facts = row.report.facts
+    lines = ["[b]DNS's view[/b]", " → ".join(facts.cname_chain) or row.host]
+    if facts.addresses:
+        lines.append("addresses: " + ", ".join(facts.addresses))
+    if facts.caa_owner:
+        lines.append(f"CAA at {facts.caa_owner}: " + ("; ".join(facts.caa_records) or "none"))
+    if facts.tls_issuer:
+        lines.append(f"certificate: {facts.tls_issuer}, {facts.tls_days_left} days left")
+        lines.append("names: " + ", ".join(facts.tls_sans))
+    if facts.http_status is not None:
+        lines.append(f"HTTPS answers {facts.http_status}")
+    lines += [f"{answer}" for answer in facts.blocklist_answers]
+    return escape("\n".join(lines[1:])).join(["[b]DNS's view[/b]\n", ""])
+
+
+def esp_view(row: FleetRow) -> str:
+    """What the ESP's API says (markup-safe)."""
+    view = row.esp_view
+    header = f"[b]{escape(row.esp_label)}'s view[/b] ({escape(row.account)})\n"
+    if view is None:
+        unknown = [f for f in row.esp_findings if f.code.startswith("esp.")]
+        return header + escape(unknown[0].title if unknown else "not asked")
+    lines = [
+        f"verified: {_yes_no(view.verified)}",
+        f"CNAME valid: {_yes_no(view.cname_valid)}",
+        f"expects: {view.expected_target or '—'}",
+        f"HTTPS: {_yes_no(view.https)}",
+        f"certificate: {view.certificate.status}"
+        + (f" until {view.certificate.expires_at}" if view.certificate.expires_at else ""),
+    ]
+    lines += [f"{key}: {value}" for key, value in view.details]
+    lines += [f"says: {problem}" for problem in view.problems]
+    return header + escape("\n".join(lines))
+
+
+def _yes_no(value: bool | None) -> str:
+    return {True: "yes", False: "no", None: "not reported"}[value]
+
+
+class DetailScreen(Screen[None]):
+    """The selected host's findings (worst first) and both views of it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "app.pop_screen", "Back"),
+        Binding("c", "copy_fix", "Copy fix"),
+    ]
+
+    def __init__(self, row: FleetRow) -> None:
+        super().__init__()
+        self.row = row
+        self.findings = sorted(row.findings, key=lambda finding: finding.severity.rank)
+
+    def compose(self) -> ComposeResult:
+        health = self.row.health
+        state = f"{SYMBOLS[health]} {health.value}" if health else "… pending"
+        yield Static(
+            f"[b]{escape(self.row.host)}[/b]  {state}  ·  {escape(self.row.brand)}  ·  "
+            f"{escape(self.row.esp_label)}/{escape(self.row.account)}",
+            id="detail-title",
+        )
+        with Horizontal(id="detail-body"):
+            with Vertical(id="detail-left"):
+                yield OptionList(
+                    *(Option(finding_label(f), id=str(i)) for i, f in enumerate(self.findings)),
+                    id="findings",
+                )
+                with Horizontal(id="views"):
+                    yield Static(dns_view(self.row), id="dns-view")
+                    yield Static(esp_view(self.row), id="esp-view")
+            with VerticalScroll(id="detail-right"):
+                yield Static(id="finding-text")
+        yield Footer()
+
+    def on_resize(self) -> None:
+        """Stack the two halves on narrow terminals (80×24 over SSH)."""
+        self.set_class(self.size.width < 110, "narrow")
+
+    def on_mount(self) -> None:
+        self.set_class(self.size.width < 110, "narrow")
+        options = self.query_one(OptionList)
+        if self.findings:
+            options.highlighted = 0
+        options.focus()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        finding = self.findings[event.option_index]
+        self.query_one("#finding-text", Static).update(finding_text(finding))
+
+    def current(self) -> Finding | None:
+        """The highlighted finding."""
+        index = self.query_one(OptionList).highlighted
+        return self.findings[index] if index is not None and self.findings else None
+
+    def action_copy_fix(self) -> None:
+        """Copy the highlighted finding's fix (OSC 52 over SSH)."""
+        finding = self.current()
+        if finding is None or not finding.fix:
+            self.notify("This finding has no fix to copy.", timeout=3)
+            return
+        self.app.copy_to_clipboard(finding.fix)
+        self.notify(f"Copied the fix for {finding.code}.", timeout=3)

@@ -1,0 +1,1 @@
+"""The `trackdeck` command line: argument parsing, one module per command, headless output."""

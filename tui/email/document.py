@@ -1,0 +1,86 @@
+"""`trackdeck audit-email --json`: one versioned document, in the style of `check --json`."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from tui.email.model import DomainRow, EmailAudit, Link
+from tui.report.output import JSON_VERSION
+
+
+def audit_json(audit: EmailAudit) -> dict[str, object]:
+    """The versioned document of `trackdeck audit-email --json`."""
+    message = audit.message
+    use = audit.tracking
+    return {
+        "version": JSON_VERSION,
+        "source": audit.source,
+        "message": {
+            "kind": message.kind,
+            "from": message.from_header,
+            "from_domain": message.from_domain,
+            "subject": message.subject,
+            "dkim_domains": list(message.dkim_domains),
+            "return_path_domain": message.return_path_domain,
+            "organisational_domains": list(audit.org_domains),
+            "parts": list(message.parts),
+            "notes": list(message.notes),
+        },
+        "health": audit.health.value,
+        "tracking": {
+            "verdict": use.verdict,
+            "branded": list(use.branded),
+            "shared": list(use.shared),
+            "tracked_urls": use.tracked,
+            "links": use.clicks,
+            "untracked_links": use.untracked,
+        },
+        "findings": [finding.as_json() for finding in audit.findings],
+        "domains": [domain_json(row) for row in audit.domains],
+        "links": [link_json(link) for link in audit.links],
+    }
+
+
+def domain_json(row: DomainRow) -> dict[str, object]:
+    """One host, in the shape of `check --json`'s domains plus what the audit knows of it."""
+    role = row.role
+    return {
+        "host": row.host,
+        "esp": role.esp,
+        "role": role.role,
+        "registered_domain": row.registered_domain,
+        "brand": role.brand or None,
+        "account": role.account or None,
+        "in_inventory": bool(role.fleet_key),
+        "urls": row.urls,
+        "behind_tracking": row.behind,
+        "sources": list(row.sources),
+        "aligned": row.aligned,
+        "lists": row.lists,
+        "health": row.health.value,
+        "findings": [finding.as_json() for finding in row.findings],
+    }
+
+
+def link_json(link: Link) -> dict[str, object]:
+    """One URL of the message: where it is, its host's role and, if tracked, its destination."""
+    found = link.found
+    return {
+        "url": found.url,
+        "source": found.source,
+        "part": found.part,
+        "element": found.element,
+        "host": found.host,
+        "role": link.role,
+        "esp": link.esp,
+        "pixel": link.is_pixel,
+        "destination": link.destination,
+        "decoding": link.decoding or None,
+    }
+
+
+def write_json(audit: EmailAudit, stream: TextIO) -> None:
+    """The document, indented, on one stream."""
+    json.dump(audit_json(audit), stream, indent=2, ensure_ascii=False)
+    stream.write("\n")

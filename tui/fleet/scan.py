@@ -1,0 +1,374 @@
+"""The fleet scan: every inventory host's outside checks merged with its ESP's own view of it.
+
+The check engine starts on every host at once; meanwhile each API account's list is fetched once (in
+parallel, on worker threads) and handed to the scan as it arrives. Each host's expectation is built
+from its ESP's facts, the inventory's `expect_target` and what the ESP's API expects
+(`tui.fleet.guess`); the engine streams one row per (account, host).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from checks.model import Expectation, Facts, Finding, HostReport, Severity
+from esp_clients import EspClient, EspSecret, TrackingDomain, make_client
+from tui.fleet.esp_view import EspAccountView, account_problem, esp_findings, untracked_finding
+from tui.fleet.guess import FleetGuess, account_facts, fleet_expectation
+from tui.inventory.credentials import SecretSource
+from tui.inventory.model import Account, Inventory, SharedHost, TrackingEntry
+
+if TYPE_CHECKING:
+    import httpx
+
+    from checks.context import CheckContext
+    from checks.engine import Scan, Target
+
+ClientFactory = Callable[[Account, EspSecret], EspClient]
+
+UNLISTED_BRAND = "(not in inventory)"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FleetRow:
+    """One (account, host) of the fleet: where it comes from, and what is known so far."""
+
+    key: str
+    host: str
+    brand: str
+    account: str
+    esp: str
+    esp_label: str
+    report: HostReport | None = None
+    esp_view: TrackingDomain | None = None
+    esp_findings: tuple[Finding, ...] = ()
+    untracked: bool = False
+
+    @property
+    def pending(self) -> bool:
+        """Whether the outside checks have not finished yet."""
+        return self.report is None
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Outside findings and ESP findings together."""
+        outside = self.report.findings if self.report else ()
+        return outside + self.esp_findings
+
+    @property
+    def health(self) -> Severity | None:
+        """The worst finding, or None while pending."""
+        if self.report is None:
+            return None
+        return Severity.worst(finding.severity for finding in self.findings)
+
+    def merged_report(self) -> HostReport:
+        """The row as one HostReport (for JSON and the shared summaries)."""
+        base = self.report or HostReport(
+            host=self.host, key=self.key, expectation=Expectation(), findings=(), facts=Facts()
+        )
+        return dataclasses.replace(base, findings=self.findings)
+
+
+def default_client_factory(http_client: httpx.Client | None = None) -> ClientFactory:
+    """Clients talking to the real ESP APIs (or `api_base` overrides)."""
+
+    def factory(account: Account, secret: EspSecret) -> EspClient:
+        return make_client(account.ref(), secret, http_client=http_client)
+
+    return factory
+
+
+class FleetScan:
+    """One scan of the whole inventory; `rows()` lists them pending, `run()` streams them checked."""
+
+    def __init__(
+        self,
+        inventory: Inventory,
+        ctx: CheckContext,
+        store: SecretSource,
+        *,
+        client_factory: ClientFactory | None = None,
+        concurrency: int = 32,
+        only_keys: Sequence[str] = (),
+    ) -> None:
+        self.inventory = inventory
+        self.ctx = ctx
+        self.store = store
+        self.client_factory = client_factory or default_client_factory()
+        self.concurrency = concurrency
+        self.only_keys = frozenset(only_keys)
+        self.views: dict[str, EspAccountView] = {}
+        self._scan: Scan | None = None
+        self._guess: FleetGuess | None = None
+        self._cancelled = False
+        self._entry_index: dict[tuple[str, str], TrackingEntry] | None = None
+        self._ready: dict[str, threading.Event] = {}
+        self._rows: tuple[FleetRow, ...] | None = None
+        self._fetch_error: Exception | None = None
+        self._shared_hosts: dict[str, SharedHost] | None = None
+
+    def rows(self) -> tuple[FleetRow, ...]:
+        """Every inventory row, pending: shown before any I/O starts (built once per scan)."""
+        if self._rows is None:
+            self._rows = pending_rows(self.inventory, self.only_keys)
+        return self._rows
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether `cancel()` was called."""
+        return self._cancelled
+
+    def cancel(self) -> None:
+        """Stop the scan at the next host (hosts waiting for an ESP list stop waiting)."""
+        self._cancelled = True
+        if self._scan is not None:
+            self._scan.cancel()
+        if self._guess is not None:
+            self._guess.release_all()
+
+    def _fetch_view(self, account: Account) -> EspAccountView:
+        facts = account_facts(account)
+        if not account.has_api:
+            return EspAccountView(account=account.name, label=facts.label, has_api=False)
+        secret = self.store.get(account)
+        if secret is None:
+            status = self.store.status(account)
+            return EspAccountView(
+                account=account.name,
+                label=facts.label,
+                problem=account_problem(account.name, facts.label, None, status.detail),
+            )
+        return fetch_account_view(account, facts.label, secret, self.client_factory)
+
+    def run(self) -> Iterator[FleetRow]:
+        """Stream one checked row per (account, host). The outside checks start at once while each
+        API account's list is fetched (a slow ESP API delays only its own hosts, where the target
+        its API expects matters); the hosts an ESP lists but the inventory does not follow."""
+        rows = {row.key: row for row in self.rows()}
+        wanted = accounts_of(rows.values(), self.only_keys, self.inventory)
+        accounts = [account for account in self.inventory.accounts if account.name in wanted]
+        self._ready = {account.name: threading.Event() for account in accounts}
+        guess = FleetGuess(
+            {account.name: account for account in self.inventory.accounts},
+            self._expect_targets(rows.values()),
+            waiting=self._ready,
+        )
+        scan = self._start([self._target(row) for row in rows.values()], guess)
+        fetcher = threading.Thread(
+            target=self._fetch_lists,
+            args=(accounts, rows, guess),
+            name="trackdeck-esp-lists",
+            daemon=True,
+        )
+        fetcher.start()
+        try:
+            yield from self._merged(scan, rows)
+            fetcher.join()
+            if self._fetch_error is not None:
+                raise self._fetch_error
+            extra = self._untracked_rows()
+            if extra and not self._cancelled:
+                yield from self._merged(self._start_untracked(extra), extra)
+        finally:
+            guess.release_all()
+
+    def _start(self, targets: Sequence[Target], guess: FleetGuess) -> Scan:
+        from checks.engine import Scan  # noqa: PLC0415 - the engine loads with the first scan
+
+        scan = Scan(targets, self.ctx, concurrency=self.concurrency, guess=guess)
+        self._scan, self._guess = scan, guess
+        if self._cancelled:
+            self.cancel()
+        return scan
+
+    def _start_untracked(self, extra: dict[str, FleetRow]) -> Scan:
+        accounts = {account.name: account for account in self.inventory.accounts}
+        guess = FleetGuess(accounts, {})
+        for row in extra.values():
+            if row.esp_view is not None:
+                guess.provide(row.account, {row.key: row.esp_view})
+        return self._start([self._target(row) for row in extra.values()], guess)
+
+    def _fetch_lists(
+        self, accounts: Sequence[Account], rows: Mapping[str, FleetRow], guess: FleetGuess
+    ) -> None:
+        """Fetch each account's list in parallel; hand each to the scan as it arrives."""
+        by_account: dict[str, list[FleetRow]] = {}
+        for row in rows.values():
+            by_account.setdefault(row.account, []).append(row)
+        try:
+            if not accounts:
+                return
+            with ThreadPoolExecutor(max_workers=min(8, len(accounts))) as pool:
+                futures = [pool.submit(self._fetch_view, account) for account in accounts]
+                for future in as_completed(futures):
+                    view = future.result()
+                    self.views[view.account] = view
+                    domains = {
+                        row.key: domain
+                        for row in by_account.get(view.account, ())
+                        if (domain := view.domain(row.host)) is not None
+                    }
+                    guess.provide(view.account, domains)
+                    self._ready[view.account].set()
+        except Exception as error:  # noqa: BLE001 - re-raised by run(), on the scan's own thread
+            self._fetch_error = error
+        finally:
+            guess.release_all()
+            for ready in self._ready.values():
+                ready.set()
+
+    def _merged(self, scan: Scan, rows: Mapping[str, FleetRow]) -> Iterator[FleetRow]:
+        for report in scan.run():
+            row = rows[report.key]
+            ready = self._ready.get(row.account)
+            if ready is not None:
+                ready.wait()
+            view = self.views.get(row.account)
+            yield dataclasses.replace(
+                row,
+                report=report,
+                esp_view=row.esp_view or (view.domain(row.host) if view else None),
+                esp_findings=self._esp_findings(row, report.expectation),
+            )
+
+    def _untracked_rows(self) -> dict[str, FleetRow]:
+        if self.only_keys:
+            return {}
+        listed = {(entry.account, entry.host) for entry in self.inventory.entries}
+        extra: dict[str, FleetRow] = {}
+        for view in self.views.values():
+            account = self.inventory.account(view.account)
+            for domain in view.domains:
+                if (view.account, domain.host) in listed:
+                    continue
+                key = row_key(view.account, domain.host)
+                extra[key] = FleetRow(
+                    key=key, host=domain.host, brand=UNLISTED_BRAND, account=view.account,
+                    esp=account.esp, esp_label=view.label, esp_view=domain, untracked=True,
+                )  # fmt: skip
+        return extra
+
+    def _target(self, row: FleetRow) -> Target:
+        from checks.engine import Target  # noqa: PLC0415 - see _start
+
+        return Target(host=row.host, key=row.key)
+
+    def _expect_targets(self, rows: Iterable[FleetRow]) -> dict[str, str]:
+        targets: dict[str, str] = {}
+        for row in rows:
+            entry = self._entry(row.account, row.host)
+            if entry is not None and entry.expect_target:
+                targets[row.key] = entry.expect_target
+        return targets
+
+    def _entry(self, account: str, host: str) -> TrackingEntry | None:
+        if self._entry_index is None:  # built once per scan: rows must not cost O(fleet) each
+            index = {
+                (entry.account, entry.host): entry for entry in reversed(self.inventory.entries)
+            }
+            self._entry_index = index
+        return self._entry_index.get((account, host))
+
+    def _shared(self) -> dict[str, SharedHost]:
+        if self._shared_hosts is None:
+            self._shared_hosts = {s.host: s for s in self.inventory.shared_hosts()}
+        return self._shared_hosts
+
+    def _esp_findings(self, row: FleetRow, expectation: Expectation) -> tuple[Finding, ...]:
+        findings: list[Finding] = []
+        shared = self._shared()
+        if row.host in shared:
+            findings.append(shared_host_finding(row.host, shared[row.host].accounts))
+        view = self.views.get(row.account)
+        if row.untracked and view is not None:
+            findings.append(untracked_finding(row.host, view))
+        if view is not None:
+            findings.extend(esp_findings(row.host, view, expectation))
+        return tuple(findings)
+
+
+def pending_rows(inventory: Inventory, only_keys: Iterable[str] = ()) -> tuple[FleetRow, ...]:
+    """Every inventory row (or those of `only_keys`), pending: what the dashboard shows first."""
+    wanted = frozenset(only_keys)
+    rows = []
+    for entry in inventory.entries:
+        key = row_key(entry.account, entry.host)
+        if wanted and key not in wanted:
+            continue
+        account = inventory.account(entry.account)
+        label = account_facts(account).label
+        rows.append(
+            FleetRow(
+                key=key,
+                host=entry.host,
+                brand=entry.brand,
+                account=entry.account,
+                esp=account.esp,
+                esp_label=label,
+            )
+        )
+    return tuple(rows)
+
+
+def accounts_of(
+    rows: Iterable[FleetRow], only_keys: Iterable[str], inventory: Inventory
+) -> frozenset[str]:
+    """The accounts whose lists a scan of `rows` reads: every account, or a re-check's rows' own."""
+    if not frozenset(only_keys):
+        return frozenset(account.name for account in inventory.accounts)
+    return frozenset(row.account for row in rows)
+
+
+def row_key(account: str, host: str) -> str:
+    """The stable key of a fleet row: one host may sit under two accounts."""
+    return f"{account}/{host}"
+
+
+def fetch_account_view(
+    account: Account, label: str, secret: EspSecret, client_factory: ClientFactory
+) -> EspAccountView:
+    """One account's tracking domains from its ESP, or the reason they are unknown."""
+    from esp_clients import EspError  # noqa: PLC0415 - keeps the module import light
+
+    client = client_factory(account, secret)
+    try:
+        domains = client.list_tracking_domains()
+    except EspError as error:
+        return EspAccountView(
+            account=account.name, label=label, problem=account_problem(account.name, label, error)
+        )
+    finally:
+        client.close()
+    return EspAccountView(
+        account=account.name,
+        label=label,
+        domains=domains,
+        capabilities=frozenset(client.capabilities),
+    )
+
+
+def shared_host_finding(host: str, accounts: Sequence[str]) -> Finding:
+    """`inventory.shared_host`: one DNS name cannot point at two ESPs."""
+    return Finding(
+        code="inventory.shared_host",
+        severity=Severity.FAIL,
+        title=f"host listed under {len(accounts)} accounts",
+        detail=f"{host} is listed under {', '.join(accounts)}; a name has one CNAME, so at most "
+        "one of them can work.",
+        fix="Use one subdomain per ESP (e.g. links-mkt. and links-tx.) and update the inventory.",
+    )
+
+
+__all__ = [
+    "FleetRow",
+    "FleetScan",
+    "account_facts",
+    "fleet_expectation",
+    "row_key",
+]

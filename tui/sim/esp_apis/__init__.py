@@ -1,0 +1,1 @@
+"""ESP APIs simulated in process, one module per ESP over shared pieces (`core`)."""
