@@ -42,7 +42,7 @@ bench: $(BENCH_STAMP)
 	$(PY) -m benchmarks
 
 fuzz: $(STAMP)
-	TRACKDECK_FUZZ_PROFILE=fuzz $(PY) -m pytest -q --timeout=0 tests/test_fuzz_*.py
+	TRACKDECK_FUZZ_PROFILE=fuzz $(PY) -m pytest -q --timeout=0 tests/faults/test_fuzz_*.py
 
 screenshots: $(STAMP)
 	$(PY) -m tui.app.screenshots screenshots

@@ -22,7 +22,8 @@ from tui.app.demo import offline_store
 from tui.app.session import Session
 from tui.fleet.network import Environment, NetworkOptions
 from tui.inventory.credentials import CredentialStore, env_var_name
-from tui.inventory.model import Account, Inventory, parse_inventory
+from tui.inventory.load import parse_inventory
+from tui.inventory.model import Account, Inventory
 
 
 @dataclass(frozen=True, slots=True)

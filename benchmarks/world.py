@@ -29,7 +29,8 @@ from benchmarks.fleet import (
 )
 from checks.context import utc_now
 from esp_clients import API_ESPS
-from tui.inventory.model import Inventory, parse_inventory
+from tui.inventory.load import parse_inventory
+from tui.inventory.model import Inventory
 from tui.sim.demo import addresses_of, free_port_on
 from tui.sim.demo_fleet import CLOUDFLARE_PASS_THROUGH
 from tui.sim.dns_server import zones_from_text

@@ -1,33 +1,48 @@
-"""Validating host names given on the command line or in an inventory."""
+"""Host names as trackdeck accepts them, from the command line, an inventory or an email: one rule."""
 
 from __future__ import annotations
 
 import ipaddress
 import re
 
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
-def normalize_host(text: str) -> str:
-    """The host in canonical form (lower case, A-labels, no trailing dot); ValueError if invalid."""
-    host = text.strip().rstrip(".").lower()
+def normalize_host(raw: str) -> str:
+    """`raw` as a lower-case ASCII DNS name without a trailing dot; ValueError says what is wrong,
+    worded as "it …" so that callers can name the value first."""
+    host = raw.strip().removesuffix(".")
     if not host:
-        raise ValueError("empty host name")
-    if host.startswith(("http://", "https://")) or "/" in host:
-        raise ValueError(
-            f"{text!r} is a URL, not a host name (give just the host, e.g. links.brand.com)"
-        )
+        raise ValueError("it is empty")
+    if host.lower().startswith(("http://", "https://")) or "/" in host:
+        raise ValueError("it is a URL, not a host name (give just the host, e.g. links.brand.com)")
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         pass
     else:
-        raise ValueError(f"{text!r} is an IP address; a tracking host is a DNS name")
-    try:
-        host = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise ValueError(f"{text!r} is not a valid host name") from None
+        raise ValueError("it is an IP address; tracking hosts are DNS names")
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ValueError("it is not a valid internationalised name") from None
+    return _check_labels(host.lower())
+
+
+def _check_labels(host: str) -> str:
+    if len(host) > 253:
+        raise ValueError("it is longer than 253 characters")
     labels = host.split(".")
-    if len(host) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
-        raise ValueError(f"{text!r} is not a valid host name")
+    if len(labels) < 2:
+        raise ValueError("it needs at least two labels, like links.example.com")
+    for label in labels:
+        if not label:
+            raise ValueError("it has an empty label")
+        if len(label) > 63:
+            raise ValueError("a label is longer than 63 characters")
+        if not _LABEL.fullmatch(label):
+            raise ValueError(f"label {label!r} may hold only letters, digits and inner hyphens")
+    if labels[-1].isdigit():
+        raise ValueError("its last label is numeric")
     return host

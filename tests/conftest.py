@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from checks.context import CheckContext
-from tests.worlds import DnsWorld, dns_world
+from tests.support.worlds import DnsWorld, dns_world
 
 
 @pytest.fixture

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pkgutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.data import REPO
+
+ROOT = REPO
 
 FORBIDDEN = {
     "checks": ("textual", "tui", "esp_clients"),

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from checks.context import CheckContext
 from checks.model import Finding, HostReport, Severity
+from checks.names import normalize_host
 from esp_clients import EspClient, TrackingDomain
-from tui.inventory.model import Account, Inventory, TrackingEntry, normalize_host
+from tui.inventory.model import Account, Inventory, TrackingEntry
 
 VERIFY = "verify"
 HTTPS_ENABLE = "https.enable"

@@ -11,7 +11,7 @@ from esp_clients import API_ESPS
 from tui.actions.journal import AuditLog
 from tui.app.session import Session
 from tui.inventory.credentials import CredentialStore, env_var_name
-from tui.inventory.model import parse_inventory
+from tui.inventory.load import parse_inventory
 from tui.sim.demo import DEMO_INVENTORY, DemoWorld, demo_world
 from tui.sim.demo_fleet import DEMO_ACCOUNTS, DEMO_FLEET
 from tui.sim.esp_apis.simulated import SimDomain, SimulatedEsp, SimulatedEsps

@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 from tui.fleet.network import NetworkOptions
-from tui.inventory.model import Inventory, InventoryError, Settings, load_inventory
+from tui.inventory.load import load_inventory
+from tui.inventory.model import Inventory, InventoryError, Settings
 from tui.inventory.paths import default_inventory_path
+from tui.report.exit_codes import EXIT_USAGE
 
 
 class CommandError(Exception):
@@ -98,4 +100,4 @@ def load(args: argparse.Namespace) -> Inventory:
 def fail(command: str, message: str) -> int:
     """Print a one-line (or listed) error for `command` and return the usage status."""
     print(f"trackdeck {command}: {message}", file=sys.stderr)
-    return 64
+    return EXIT_USAGE

@@ -6,8 +6,9 @@ import sys
 from collections.abc import Sequence
 
 from tui.cli.commands import dashboard
-from tui.cli.parser import EXIT_USAGE, Parser
+from tui.cli.parser import Parser
 from tui.fleet.network import REAL_NETWORK, Environment
+from tui.report.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
 
 COMMANDS = ("check", "scan", "demo", "audit-email", "init", "import", "creds", "verify", "https")
 """The subcommands' names: without one (and without --help) `trackdeck` opens the dashboard, and
@@ -75,7 +76,7 @@ def main(argv: Sequence[str] | None = None, environment: Environment = REAL_NETW
         status: int = args.run(args)
     except KeyboardInterrupt:
         sys.stderr.write("trackdeck: interrupted\n")
-        return 130
+        return EXIT_INTERRUPTED
     return status
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, NoReturn
 
-EXIT_USAGE = 64
+from tui.report.exit_codes import EXIT_USAGE
 
 
 class Parser(argparse.ArgumentParser):

@@ -20,10 +20,7 @@ from tui.cli.common import (
 from tui.fleet.network import build_context
 from tui.inventory.credentials import CredentialStore
 from tui.inventory.model import Inventory
-from tui.report.output import EXIT_FAIL, EXIT_USAGE
-
-EXIT_DECLINED = 1
-EXIT_CANCELLED = 130
+from tui.report.exit_codes import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_USAGE
 
 
 def add_action_options(parser: argparse.ArgumentParser) -> None:
@@ -109,5 +106,5 @@ def print_result(result: ActionResult) -> None:
 def result_status(result: ActionResult) -> int:
     """0 done, 130 cancelled, 2 failed."""
     if result.cancelled:
-        return EXIT_CANCELLED
+        return EXIT_INTERRUPTED
     return 0 if result.ok else EXIT_FAIL

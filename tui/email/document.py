@@ -6,7 +6,7 @@ import json
 from typing import TextIO
 
 from tui.email.model import DomainRow, EmailAudit, Link
-from tui.report.output import JSON_VERSION
+from tui.report.document import JSON_VERSION
 
 
 def audit_json(audit: EmailAudit) -> dict[str, object]:

@@ -14,8 +14,9 @@ from rich.text import Text
 from checks.model import Finding, Severity
 from tui.email.model import ROLE_WORDS, SHARED, TRACKED_ROLES, TRACKING, DomainRow, EmailAudit, Link
 from tui.email.words import describe
-from tui.report.output import EXIT_FAIL, EXIT_OK, EXIT_UNKNOWN, EXIT_WARN, health_text
-from tui.report.output import SEVERITY_STYLE as STYLE
+from tui.report.exit_codes import EXIT_FAIL, EXIT_OK, EXIT_UNKNOWN, EXIT_WARN
+from tui.report.style import SEVERITY_STYLE as STYLE
+from tui.report.style import health_text
 from tui.report.summary import SYMBOLS, problems, summarize
 
 LINKS_SHOWN: Final = 8

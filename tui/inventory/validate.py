@@ -7,7 +7,8 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from tui.inventory.model import Inventory, InventoryError, TrackingEntry, normalize_host
+from checks.names import normalize_host
+from tui.inventory.model import Inventory, InventoryError, TrackingEntry
 from tui.inventory.source import Where, suggest, type_word
 from tui.inventory.tables import TableReader
 

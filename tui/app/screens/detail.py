@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from checks.model import Finding
 from tui.fleet.scan import FleetRow
-from tui.report.output import SEVERITY_STYLE
+from tui.report.style import SEVERITY_STYLE
 from tui.report.summary import SYMBOLS
 
 

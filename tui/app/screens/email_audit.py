@@ -26,7 +26,7 @@ from tui.email.model import ROLE_WORDS, TRACKING, DomainRow, EmailAudit
 from tui.email.output import count_text, host_problems, role_text, sender_domains, verdict_cell
 from tui.email.output import tracking_line as tracking_text
 from tui.email.parse import EmailParseError
-from tui.report.output import SEVERITY_STYLE, health_text
+from tui.report.style import SEVERITY_STYLE, health_text
 
 if TYPE_CHECKING:
     from tui.app.screens.fleet import FleetScreen

@@ -25,7 +25,7 @@ from textual.strip import Strip
 from checks.model import Severity
 from tui.fleet.scan import FleetRow
 from tui.fleet.view import COLUMNS, ViewState, arrange, cells
-from tui.report.output import SEVERITY_STYLE
+from tui.report.style import SEVERITY_STYLE
 
 GROUP_PREFIX = "group:"
 PADDING = 1

@@ -17,9 +17,9 @@ from tui.cli.common import (
     load,
     network_options,
 )
+from tui.cli.output import stdout_console
 from tui.fleet.network import ConfigError, build_context
 from tui.inventory.model import Inventory, Settings
-from tui.report.output import stdout_console
 
 if TYPE_CHECKING:
     from tui.cli.parser import Subcommands

@@ -12,9 +12,10 @@ from checks.model import HostReport
 from checks.names import normalize_host
 from esp_clients.facts import ESPS, all_facts
 from tui.cli.common import add_network_options, add_output_options, network_options
+from tui.cli.output import stdout_console, write_json, write_table
 from tui.fleet.expectations import guess_for_target
 from tui.fleet.network import ConfigError, build_context
-from tui.report.output import EXIT_USAGE, exit_status, stdout_console, write_json, write_table
+from tui.report.exit_codes import EXIT_USAGE, exit_status
 
 if TYPE_CHECKING:
     from tui.cli.parser import Subcommands
@@ -45,7 +46,7 @@ def add_parser(subparsers: Subcommands) -> None:
 def run(args: argparse.Namespace) -> int:
     """Check the hosts and print the table or JSON; the exit status sums up the worst finding."""
     try:
-        hosts = list(dict.fromkeys(normalize_host(host) for host in args.hosts))
+        hosts = list(dict.fromkeys(_host(host) for host in args.hosts))
         options = network_options(args)
         ctx = build_context(options, args.environment)
     except (ValueError, ConfigError) as error:
@@ -57,6 +58,13 @@ def run(args: argparse.Namespace) -> int:
     )
     print_reports(reports, as_json=args.json, verbose=args.verbose)
     return exit_status(reports)
+
+
+def _host(raw: str) -> str:
+    try:
+        return normalize_host(raw)
+    except ValueError as error:
+        raise ValueError(f"{raw!r} is not a valid host name: {error}") from None
 
 
 def print_reports(reports: list[HostReport], *, as_json: bool, verbose: bool) -> None:

@@ -11,6 +11,7 @@ from tui.app.session import Session
 from tui.cli.common import CommandError, inventory_path, load, network_options
 from tui.fleet.network import ConfigError, check_options
 from tui.inventory.credentials import CredentialStore
+from tui.report.exit_codes import EXIT_USAGE
 
 START_HINT = """\
 trackdeck: no inventory at {path}. Ways to start:
@@ -38,14 +39,14 @@ def run(args: argparse.Namespace) -> int:
     path = inventory_path(args)
     if not path.exists():
         sys.stderr.write(START_HINT.format(path=path))
-        return 64
+        return EXIT_USAGE
     try:
         inventory = load(args)
         options = network_options(_no_overrides(), inventory.settings)
         check_options(options)
     except (CommandError, ConfigError, ValueError) as error:
         print(f"trackdeck: {error}", file=sys.stderr)
-        return 64
+        return EXIT_USAGE
     store = CredentialStore()
     session = Session(
         inventory=inventory,

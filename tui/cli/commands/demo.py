@@ -7,8 +7,9 @@ import argparse
 from typing import TYPE_CHECKING
 
 from tui.cli.commands.scan import print_rows
+from tui.cli.output import stdout_console
 from tui.inventory.paths import state_dir
-from tui.report.output import exit_status, stdout_console
+from tui.report.exit_codes import exit_status
 
 if TYPE_CHECKING:
     from tui.cli.parser import Subcommands

@@ -9,7 +9,6 @@ from tui.actions.model import HTTPS_DISABLE, ActionRefused, Preflight, find_entr
 from tui.actions.writes import Actions
 from tui.cli.common import CommandError, fail
 from tui.cli.writes import (
-    EXIT_DECLINED,
     add_action_options,
     build_actions,
     confirm,
@@ -21,6 +20,7 @@ from tui.cli.writes import (
 from tui.fleet.network import ConfigError
 from tui.fleet.scan import account_facts
 from tui.inventory.model import Inventory
+from tui.report.exit_codes import EXIT_DECLINED
 
 if TYPE_CHECKING:
     from tui.cli.parser import Subcommands

@@ -14,13 +14,13 @@ from esp_clients import EspError, TrackingDomain
 from tui.cli.common import CommandError, add_inventory_option, fail, load
 from tui.fleet.scan import ClientFactory, account_facts, default_client_factory
 from tui.inventory.credentials import CredentialStore
-from tui.inventory.model import Account, Inventory, render_entries_toml, write_new_file
+from tui.inventory.files import write_new_file
+from tui.inventory.load import render_entries_toml
+from tui.inventory.model import Account, Inventory
+from tui.report.exit_codes import EXIT_ESP_FAILED, EXIT_NOT_WRITTEN
 
 if TYPE_CHECKING:
     from tui.cli.parser import Subcommands
-
-EXIT_NOT_WRITTEN = 1
-EXIT_ESP = 2
 
 
 class ImportRefused(Exception):  # noqa: N818 - a refusal, printed as-is
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         return fail("import", str(error))
     except ImportRefused as refused:
         print(f"trackdeck import: {refused}", file=sys.stderr)
-        return EXIT_ESP
+        return EXIT_ESP_FAILED
     text = fragment(inventory, account, domains, args.brand or account.name)
     if args.output is None:
         sys.stdout.write(text)

@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.inventory.model import example_inventory_text, write_new_file
+from tui.inventory.files import write_new_file
+from tui.inventory.load import example_inventory_text
 from tui.inventory.paths import default_inventory_path
+from tui.report.exit_codes import EXIT_NOT_WRITTEN
 
 if TYPE_CHECKING:
     from tui.cli.parser import Subcommands
-
-EXIT_NOT_WRITTEN = 1
 
 
 def add_parser(subparsers: Subcommands) -> None:

@@ -15,10 +15,11 @@ from tui.cli.common import (
     load,
     network_options,
 )
+from tui.cli.output import stdout_console, write_json, write_table
 from tui.fleet.network import ConfigError, build_context
 from tui.fleet.scan import FleetRow, FleetScan
 from tui.inventory.credentials import CredentialStore
-from tui.report.output import exit_status, stdout_console, write_json, write_table
+from tui.report.exit_codes import exit_status
 
 if TYPE_CHECKING:
     from tui.cli.parser import Subcommands

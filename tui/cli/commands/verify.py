@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from tui.actions.model import VERIFY, ActionRefused, find_entry
 from tui.cli.common import CommandError, fail
 from tui.cli.writes import (
-    EXIT_DECLINED,
     add_action_options,
     build_actions,
     confirm,
@@ -19,6 +18,7 @@ from tui.cli.writes import (
 from tui.fleet.network import ConfigError
 from tui.fleet.scan import account_facts
 from tui.inventory.model import Inventory
+from tui.report.exit_codes import EXIT_DECLINED
 
 if TYPE_CHECKING:
     from tui.cli.parser import Subcommands

@@ -1,0 +1,150 @@
+"""`trackdeck check` end to end: the loopback DNS world, local TLS, the JSON shape and exit statuses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.worlds import DnsWorld, tls_world
+from tui.cli.main import COMMANDS, build_parser, main
+from tui.fleet.network import Environment
+from tui.sim.dns_server import Rule
+from tui.sim.tls_world import TlsWorld
+
+HEALTHY = "links-mg.brand.example"
+
+
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """The DNS world, the TLS world, and the arguments that point `check` at them."""
+
+    dns: DnsWorld
+    tls: TlsWorld
+    environment: Environment
+    args: tuple[str, ...]
+
+    def run(self, *argv: str) -> int:
+        return main(["check", *argv, *self.args], self.environment)
+
+
+@pytest.fixture
+def setup(world: DnsWorld) -> Iterator[Setup]:
+    with tls_world() as tls:
+        now = dt.datetime.now(dt.UTC)
+        tls.add("192.0.2.2", kind="valid", host=HEALTHY, now=now)
+        resolver = f"127.0.0.1:{world.resolver.port}"
+        args = (
+            "--resolver",
+            resolver,
+            "--ca-bundle",
+            str(tls.certificates.ca_bundle_path),
+            "--timeout",
+            "0.5",
+        )
+        environment = Environment(dialer=tls.dialer, authoritative_port=world.authoritative.port)
+        yield Setup(world, tls, environment, args)
+
+
+def test_healthy_host_exits_0_and_says_so(setup: Setup, capsys: pytest.CaptureFixture[str]) -> None:
+    assert setup.run(HEALTHY) == 0
+    out = capsys.readouterr().out
+    assert HEALTHY in out and "✓ ok" in out and "Mailgun" in out
+
+
+def test_json_shape_is_exactly_the_documented_one(
+    setup: Setup, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert setup.run(HEALTHY, "--json") == 0
+    document = json.loads(capsys.readouterr().out)
+    assert set(document) == {"version", "domains"} and document["version"] == 1
+    (domain,) = document["domains"]
+    assert list(domain) == ["host", "esp", "health", "findings"]
+    assert domain["host"] == HEALTHY and domain["esp"] == "mailgun" and domain["health"] == "ok"
+    codes = {finding["code"] for finding in domain["findings"]}
+    assert {"dns.ok", "caa.ok", "tls.ok", "http.ok", "blocklist.clean"} <= codes
+    for finding in domain["findings"]:
+        assert list(finding) == ["code", "severity", "title", "detail", "fix", "evidence"]
+        assert isinstance(finding["evidence"], list)
+
+
+def test_failure_exits_2_with_the_fix(setup: Setup, capsys: pytest.CaptureFixture[str]) -> None:
+    assert setup.run("dangling.brand.example", "--esp", "mailgun") == 2
+    out = capsys.readouterr().out
+    assert "dns.dangling" in out and "fix: Remove the CNAME at dangling.brand.example" in out
+
+
+def test_warning_exits_1(setup: Setup, capsys: pytest.CaptureFixture[str]) -> None:
+    now = dt.datetime.now(dt.UTC)
+    setup.tls.add("192.0.2.2", kind="expiring", host=HEALTHY, now=now)
+    assert setup.run(HEALTHY, "--json") == 1
+    document = json.loads(capsys.readouterr().out)
+    assert "tls.expiring" in {f["code"] for f in document["domains"][0]["findings"]}
+
+
+def test_unknown_only_exits_3(setup: Setup, capsys: pytest.CaptureFixture[str]) -> None:
+    setup.dns.resolver.set_rules([Rule(name=HEALTHY, rcode="SERVFAIL")])
+    assert setup.run(HEALTHY, "--no-blocklists") == 3
+    assert "dns.lookup_failed" in capsys.readouterr().out
+
+
+def test_esp_is_guessed_from_the_chain(setup: Setup, capsys: pytest.CaptureFixture[str]) -> None:
+    setup.run("links-sp.brand.example", "links-ses.brand.example", "--json", "--no-blocklists")
+    domains = json.loads(capsys.readouterr().out)["domains"]
+    assert [domain["esp"] for domain in domains] == ["sparkpost", "ses"]
+
+
+def test_verbose_shows_evidence(setup: Setup, capsys: pytest.CaptureFixture[str]) -> None:
+    setup.run("wrong.brand.example", "--esp", "mailgun", "-v", "--no-blocklists")
+    assert "wrong.brand.example A" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["check", "links..brand.example"], "not a valid host name"),
+        (["check", "https://links.brand.example/x"], "is a URL"),
+        (["check", "x.example", "--resolver", "not-an-ip"], "not an IP address"),
+        (["check", "x.example", "--resolver", "127.0.0.1:99999"], "invalid port"),
+        (["check", "x.example", "--ca-bundle", "/nonexistent/ca.pem"], "cannot read that file"),
+        (["check", "x.example", "--timeout", "0"], "--timeout must be"),
+        (["check", "x.example", "--esp", "nosuchesp"], "invalid choice"),
+        (["check"], "required"),
+        ([], "Ways to start"),
+    ],
+)
+def test_usage_errors_exit_64_with_one_clear_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert main(argv) == 64
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_the_bare_command_loads_no_other_command_and_names_typos() -> None:
+    """`trackdeck` alone opens the dashboard without importing the other commands (some load the
+    whole engine); every subcommand is still known, and a misspelt one is named by argparse."""
+    choices = next(
+        action.choices for action in build_parser()._actions if action.dest == "==SUPPRESS=="
+    )
+    assert set(COMMANDS) == set(choices or ())
+    code = (
+        "import sys, tui.cli.main\n"
+        "tui.cli.main.root_parser().parse_args(['-i', 'x.toml'])\n"
+        "assert not tui.cli.main._names_a_command(['-i', 'check', '--read-only'])\n"
+        "assert tui.cli.main._names_a_command(['chekc']) and tui.cli.main._names_a_command(['-h'])\n"
+        "heavy = ('checks.engine', 'dns.message', 'keyring', 'httpx', 'tui.email.parse')\n"
+        "print([name for name in heavy if name in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

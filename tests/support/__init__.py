@@ -1,0 +1,1 @@
+"""What the tests share: loopback worlds, fakes, fault tables, fuzzing profiles, Prism, drivers."""

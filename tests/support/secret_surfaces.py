@@ -1,0 +1,227 @@
+"""The secrets audit's world: a canary secret for every account (keyring, environment, AWS chain,
+Spamhaus DQS), simulated ESP APIs that echo keys back in their errors, and one reader per surface
+that returns the text a user (or a log, or a file) could see."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import traceback
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import httpx
+import pytest
+
+from esp_clients import AwsCredentials, EspError, EspSecret, make_client
+from esp_clients.base import EspUnsupported
+from tests.support.fakes import MemoryKeyring, domain
+from tests.support.worlds import DnsWorld
+from tui.cli.main import build_parser
+from tui.fleet.esp_view import account_problem
+from tui.fleet.network import DQS_ACCOUNT, Environment
+from tui.inventory.credentials import CredentialStore, env_var_name
+from tui.inventory.model import Account
+from tui.sim.demo_fleet import DEMO_ACCOUNTS
+from tui.sim.esp_apis.simulated import SimDomain, SimulatedEsp, SimulatedEsps
+from tui.sim.tls_world import TlsWorld
+
+PREFIX = "zq7canary"
+"""Every canary starts with this: finding it anywhere is a leak, even of a truncated secret."""
+
+
+def no_sleep(_seconds: float) -> None:
+    """Retries and certificate polls do not wait in the audit."""
+
+
+def canary(tag: str) -> str:
+    """A fresh canary secret (lower-case letters and digits: it must fit in a DNS label)."""
+    return f"{PREFIX}{tag}{uuid.uuid4().hex[:16]}"
+
+
+KEYRING = {name: canary(name.replace("-", "")) for name in ("sg-main", "mg-main", "md-main",
+                                                              "rs-main", "mg-bad")}  # fmt: skip
+SP_KEY = canary("spenv")
+SES_ENV = (canary("sessecret"), canary("sestoken"))
+CHAIN = AwsCredentials(
+    access_key_id="AKIACHAINEXAMPLE", secret_access_key=canary("chain"), session_token=canary("tok")
+)
+DQS = canary("dqs")
+ENVIRON = {
+    env_var_name("sp-main"): SP_KEY,
+    env_var_name("ses-env"): f"AKIASESENVEXAMPLE:{SES_ENV[0]}:{SES_ENV[1]}",
+    env_var_name(DQS_ACCOUNT): DQS,
+}
+HOSTS = {
+    "sg-main": ("sendgrid", "links-sg.brand.example"),
+    "mg-main": ("mailgun", "links-mg.brand.example"),
+    "sp-main": ("sparkpost", "links-sp.brand.example"),
+    "md-main": ("mandrill", "wrong.brand.example"),
+    "rs-main": ("resend", "plain.brand.example"),
+    "ses-env": ("ses", "links-ses.brand.example"),
+    "ses-chain": ("ses", "stale.brand.example"),
+    "mg-bad": ("mailgun", "links-eu.brand.example"),
+}
+REGIONS = {"sendgrid": "global", "mailgun": "us", "sparkpost": "us", "ses": "us-east-1"}
+
+
+def inventory_text() -> str:
+    """Every account, each with one host of the loopback DNS world."""
+    accounts = "".join(
+        f'[accounts.{name}]\nesp = "{esp}"\n'
+        + (f'region = "{REGIONS[esp]}"\n' if esp in REGIONS else "")
+        + "\n"
+        for name, (esp, _host) in HOSTS.items()
+    )
+    tracking = ", ".join(
+        f'{{ host = "{host}", account = "{name}" }}' for name, (_esp, host) in HOSTS.items()
+    )
+    return f'{accounts}[[brands]]\nname = "Canary"\ntracking = [{tracking}]\n'
+
+
+class EchoingEsps(SimulatedEsps):
+    """The simulated APIs, except that `mg-bad`'s refuses its key and quotes it back."""
+
+    echoed = 0
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        """Answer as the simulation does; quote the key in mg-bad's 401."""
+        if request.url.host == self.esp("mg-bad").host:
+            self.echoed += 1
+            return httpx.Response(401, json={"message": f"Invalid private key {KEYRING['mg-bad']}"})
+        return super().handler(request)
+
+
+def simulated_esps() -> EchoingEsps:
+    """One simulated account per inventory account; mg-main's host still needs HTTPS."""
+    esps = []
+    for name, (esp, host) in HOSTS.items():
+        state = {"https": False, "certificate": "none"} if name == "mg-main" else {}
+        domain = SimDomain(host=host, polls_until_active=1, **state)  # type: ignore[arg-type]  # state: SimDomain field values
+        esps.append(SimulatedEsp(esp, name, [domain], region=REGIONS.get(esp, "")))
+    return EchoingEsps(esps)
+
+
+def store(backend: object | None = None) -> CredentialStore:
+    """The canaries: keyring, environment and AWS chain."""
+    return CredentialStore(
+        environ=ENVIRON,
+        keyring_backend=MemoryKeyring(KEYRING) if backend is None else backend,
+        aws_credentials_loader=lambda _profile: CHAIN,
+    )
+
+
+def demo_store() -> CredentialStore:
+    """The demo fleet's store with a canary for every API account (replaces the demo's keys)."""
+    environ = {}
+    for account in DEMO_ACCOUNTS:
+        secret = canary("demo")
+        environ[env_var_name(account.name)] = (
+            f"AKIADEMOEXAMPLE:{secret}" if account.esp == "ses" else secret
+        )
+    return CredentialStore(environ=environ, keyring_backend=MemoryKeyring())
+
+
+@dataclasses.dataclass
+class Cli:
+    """Runs trackdeck commands in process against the loopback worlds and simulated ESPs."""
+
+    world: DnsWorld
+    tls: TlsWorld
+    esps: SimulatedEsps
+    inventory: Path
+    capsys: pytest.CaptureFixture[str]
+
+    def run(self, *argv: str, **inject: object) -> str:
+        args: argparse.Namespace = build_parser().parse_args(list(argv))
+        args.environment = Environment(
+            dialer=self.tls.dialer, authoritative_port=self.world.authoritative.port
+        )
+        args.credential_store = store()
+        args.client_factory = self.esps.client_factory(sleep=no_sleep)
+        args.sleep = no_sleep
+        for name, value in inject.items():
+            setattr(args, name, value)
+        status = args.run(args)
+        captured = self.capsys.readouterr()
+        assert "Traceback" not in captured.err
+        return f"[{' '.join(argv)} → {status}]\n{captured.out}{captured.err}"
+
+    def network(self) -> tuple[str, ...]:
+        return (
+            "-i", str(self.inventory), "--resolver", f"127.0.0.1:{self.world.resolver.port}",
+            "--ca-bundle", str(self.tls.certificates.ca_bundle_path), "--timeout", "0.3",
+        )  # fmt: skip
+
+
+Respond = Callable[[httpx.Request], httpx.Response]
+
+
+def _echo(status: int, secret: str) -> Respond:
+    """An API error that quotes the secret back, in the common ESP error shapes."""
+    body = {"message": f"rejected {secret}", "errors": [{"message": f"key {secret}"}]}
+    return lambda _request: httpx.Response(status, json=body)
+
+
+ERROR_CASES: tuple[tuple[str, str, Respond], ...] = (
+    ("EspAuthError", "sendgrid", _echo(401, KEYRING["sg-main"])),
+    ("SesAuthError", "ses", _echo(403, CHAIN.secret_access_key)),
+    ("EspNotFound", "mailgun", _echo(404, KEYRING["mg-main"])),
+    ("EspRateLimited", "sparkpost", _echo(429, SP_KEY)),
+    ("EspUnavailable", "resend", _echo(503, KEYRING["rs-main"])),
+    ("EspBadResponse", "mandrill",
+     lambda _r: httpx.Response(200, content=f'{{"key": "{KEYRING["md-main"]}", '.encode())),
+    ("EspRejected", "sparkpost", _echo(400, SP_KEY)),
+)  # fmt: skip
+"""Each ESP error class (named for the reader) and an API answer that makes a real client raise it
+while the answer quotes the secret back; EspUnsupported is raised without any request."""
+SECRETS_BY_ESP: Mapping[str, EspSecret] = {
+    "sendgrid": KEYRING["sg-main"],
+    "mailgun": KEYRING["mg-main"],
+    "sparkpost": SP_KEY,
+    "resend": KEYRING["rs-main"],
+    "mandrill": KEYRING["md-main"],
+    "ses": CHAIN,
+}
+
+
+def every_subclass(kind: type[BaseException]) -> set[str]:
+    """The names of `kind` and of all its subclasses, at any depth."""
+    found = {kind.__name__}
+    for sub in kind.__subclasses__():
+        found |= every_subclass(sub)
+    return found
+
+
+def error_texts(error: BaseException) -> str:
+    """Everything an exception can show: str, repr, args, attributes, the formatted traceback."""
+    parts = [str(error), repr(error), repr(error.args), "".join(traceback.format_exception(error))]
+    parts += [repr(value) for value in vars(error).values()]
+    return "\n".join(parts)
+
+
+def every_esp_error() -> str:
+    """Each ESP error class, raised by a real client whose API quotes the secret back."""
+    texts: list[str] = []
+    seen: set[str] = set()
+    for _name, esp, respond in ERROR_CASES:
+        account = Account(name=f"{esp}-acct", esp=esp, region=REGIONS.get(esp, "")).ref()
+        with httpx.Client(transport=httpx.MockTransport(respond)) as http:
+            client = make_client(account, SECRETS_BY_ESP[esp], http_client=http, sleep=no_sleep)
+            try:
+                client.list_tracking_domains()
+            except EspError as error:
+                seen.add(type(error).__name__)
+                texts += [error_texts(error), str(account_problem(account.name, esp, error))]
+            texts.append(repr(client))
+    unsupported = make_client(Account(name="sg", esp="sendgrid").ref(), KEYRING["sg-main"])
+    try:
+        unsupported.set_https(domain("links-sg.brand.example", "sg"), True)
+    except EspUnsupported as error:
+        seen.add(type(error).__name__)
+        texts.append(error_texts(error))
+    finally:
+        unsupported.close()
+    assert seen == every_subclass(EspError) - {"EspError"}, seen
+    return "\n".join(texts)
