@@ -15,7 +15,7 @@ from pathlib import Path
 from benchmarks.fleet import make_fleet
 from benchmarks.memory import peak_rss_mb
 from benchmarks.session import bench_session, load_info
-from tui.fleet.scan import row_key
+from tui.fleet.rows import row_key
 
 
 def codes_by_row(rows: dict[str, tuple[str, ...]]) -> str:

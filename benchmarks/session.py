@@ -18,12 +18,12 @@ import httpx
 
 from esp_clients import EspClient, EspSecret, make_client
 from tui.actions.journal import AuditLog
-from tui.app.demo import offline_store
 from tui.app.session import Session
 from tui.fleet.network import Environment, NetworkOptions
 from tui.inventory.credentials import CredentialStore, env_var_name
 from tui.inventory.load import parse_inventory
 from tui.inventory.model import Account, Inventory
+from tui.sim.demo_esps import offline_store
 
 
 @dataclass(frozen=True, slots=True)

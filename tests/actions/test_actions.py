@@ -27,7 +27,7 @@ from tests.support.fakes import MemoryKeyring, domain
 from tests.support.worlds import FIXED_NOW, DnsWorld, tls_world
 from tui.actions.journal import AuditEntry, AuditLog
 from tui.actions.writes import HTTPS_DISABLE, HTTPS_ENABLE, VERIFY, ActionRefused, Actions
-from tui.fleet.scan import default_client_factory
+from tui.fleet.esp_accounts import default_client_factory
 from tui.inventory.credentials import CredentialStore
 from tui.inventory.load import load_inventory
 from tui.inventory.model import Account, Inventory

@@ -15,7 +15,7 @@ from textual.strip import Strip
 import tui.app.widgets.fleet_table as fleet_table_module
 from checks.model import Expectation, Facts, Finding, HostReport, Severity, ok
 from tui.app.widgets.fleet_table import FleetTable
-from tui.fleet.scan import FleetRow
+from tui.fleet.rows import FleetRow
 from tui.fleet.view import ViewState
 
 KEYS = [f"acct/h{index:03d}.brand.example" for index in range(100)]

@@ -24,7 +24,8 @@ from tests.support.worlds import DnsWorld
 from tui.cli.commands import scan
 from tui.cli.main import build_parser
 from tui.fleet.network import Environment
-from tui.fleet.scan import FleetRow, FleetScan
+from tui.fleet.rows import FleetRow
+from tui.fleet.scan import FleetScan
 from tui.inventory.load import parse_inventory
 from tui.inventory.model import Account
 

@@ -29,7 +29,8 @@ from tui.actions.journal import AuditLog
 from tui.app.session import Session
 from tui.fleet.child import FleetInChild, can_isolate
 from tui.fleet.network import REAL_NETWORK, Environment, NetworkOptions
-from tui.fleet.scan import FleetRow, FleetScan
+from tui.fleet.rows import FleetRow
+from tui.fleet.scan import FleetScan
 from tui.inventory.credentials import CredentialStore, ResolvedSecrets
 from tui.inventory.load import parse_inventory
 from tui.inventory.model import Account

@@ -34,8 +34,10 @@ from tui.actions.model import (
     preflight_context,
 )
 from tui.actions.recorder import Recorder
+from tui.fleet.esp_accounts import default_client_factory
 from tui.fleet.esp_view import EspAccountView, esp_findings
-from tui.fleet.scan import account_facts, default_client_factory, fleet_expectation, row_key
+from tui.fleet.guess import account_facts, fleet_expectation
+from tui.fleet.rows import row_key
 from tui.inventory.credentials import CredentialStore
 from tui.inventory.model import Account, Inventory, TrackingEntry
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from textual.message import Message
 
-from tui.fleet.scan import FleetRow
+from tui.fleet.rows import FleetRow
 
 
 class ScanStarted(Message):

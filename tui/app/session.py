@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from checks.context import CheckContext, WallClock, utc_now
 from tui.actions.journal import AuditLog
+from tui.fleet.esp_accounts import ClientFactory
 from tui.fleet.network import REAL_NETWORK, Environment, NetworkOptions, build_context
-from tui.fleet.scan import ClientFactory, FleetRow, FleetScan, pending_rows
+from tui.fleet.rows import FleetRow, pending_rows
+from tui.fleet.scan import FleetScan
 from tui.inventory.credentials import CredentialStore
 from tui.inventory.model import Inventory
 

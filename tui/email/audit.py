@@ -40,7 +40,8 @@ from tui.email.model import (
 )
 from tui.email.parse import MAX_BYTES, EmailParseError, ParsedMessage, parse_input
 from tui.fleet.expectations import expectation_from_facts, guess_for_target
-from tui.fleet.scan import account_facts, row_key
+from tui.fleet.guess import account_facts
+from tui.fleet.rows import row_key
 from tui.inventory.model import Inventory
 
 

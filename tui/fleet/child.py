@@ -30,8 +30,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import IO, TYPE_CHECKING
 
+from tui.fleet.esp_accounts import ClientFactory
 from tui.fleet.network import Environment, NetworkOptions, build_context
-from tui.fleet.scan import ClientFactory, FleetRow, accounts_of, pending_rows
+from tui.fleet.rows import FleetRow, accounts_of, pending_rows
 from tui.inventory.credentials import ResolvedSecrets, SecretSource
 from tui.inventory.model import Inventory
 

@@ -10,77 +10,21 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from checks.model import Expectation, Facts, Finding, HostReport, Severity
-from esp_clients import EspClient, EspSecret, TrackingDomain, make_client
+from checks.model import Expectation, Finding, Severity
+from tui.fleet.esp_accounts import ClientFactory, default_client_factory, fetch_account_view
 from tui.fleet.esp_view import EspAccountView, account_problem, esp_findings, untracked_finding
-from tui.fleet.guess import FleetGuess, account_facts, fleet_expectation
+from tui.fleet.guess import FleetGuess, account_facts
+from tui.fleet.rows import UNLISTED_BRAND, FleetRow, accounts_of, pending_rows, row_key
 from tui.inventory.credentials import SecretSource
 from tui.inventory.model import Account, Inventory, SharedHost, TrackingEntry
 
 if TYPE_CHECKING:
-    import httpx
-
     from checks.context import CheckContext
     from checks.engine import Scan, Target
-
-ClientFactory = Callable[[Account, EspSecret], EspClient]
-
-UNLISTED_BRAND = "(not in inventory)"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FleetRow:
-    """One (account, host) of the fleet: where it comes from, and what is known so far."""
-
-    key: str
-    host: str
-    brand: str
-    account: str
-    esp: str
-    esp_label: str
-    report: HostReport | None = None
-    esp_view: TrackingDomain | None = None
-    esp_findings: tuple[Finding, ...] = ()
-    untracked: bool = False
-
-    @property
-    def pending(self) -> bool:
-        """Whether the outside checks have not finished yet."""
-        return self.report is None
-
-    @property
-    def findings(self) -> tuple[Finding, ...]:
-        """Outside findings and ESP findings together."""
-        outside = self.report.findings if self.report else ()
-        return outside + self.esp_findings
-
-    @property
-    def health(self) -> Severity | None:
-        """The worst finding, or None while pending."""
-        if self.report is None:
-            return None
-        return Severity.worst(finding.severity for finding in self.findings)
-
-    def merged_report(self) -> HostReport:
-        """The row as one HostReport (for JSON and the shared summaries)."""
-        base = self.report or HostReport(
-            host=self.host, key=self.key, expectation=Expectation(), findings=(), facts=Facts()
-        )
-        return dataclasses.replace(base, findings=self.findings)
-
-
-def default_client_factory(http_client: httpx.Client | None = None) -> ClientFactory:
-    """Clients talking to the real ESP APIs (or `api_base` overrides)."""
-
-    def factory(account: Account, secret: EspSecret) -> EspClient:
-        return make_client(account.ref(), secret, http_client=http_client)
-
-    return factory
 
 
 class FleetScan:
@@ -293,66 +237,6 @@ class FleetScan:
         return tuple(findings)
 
 
-def pending_rows(inventory: Inventory, only_keys: Iterable[str] = ()) -> tuple[FleetRow, ...]:
-    """Every inventory row (or those of `only_keys`), pending: what the dashboard shows first."""
-    wanted = frozenset(only_keys)
-    rows = []
-    for entry in inventory.entries:
-        key = row_key(entry.account, entry.host)
-        if wanted and key not in wanted:
-            continue
-        account = inventory.account(entry.account)
-        label = account_facts(account).label
-        rows.append(
-            FleetRow(
-                key=key,
-                host=entry.host,
-                brand=entry.brand,
-                account=entry.account,
-                esp=account.esp,
-                esp_label=label,
-            )
-        )
-    return tuple(rows)
-
-
-def accounts_of(
-    rows: Iterable[FleetRow], only_keys: Iterable[str], inventory: Inventory
-) -> frozenset[str]:
-    """The accounts whose lists a scan of `rows` reads: every account, or a re-check's rows' own."""
-    if not frozenset(only_keys):
-        return frozenset(account.name for account in inventory.accounts)
-    return frozenset(row.account for row in rows)
-
-
-def row_key(account: str, host: str) -> str:
-    """The stable key of a fleet row: one host may sit under two accounts."""
-    return f"{account}/{host}"
-
-
-def fetch_account_view(
-    account: Account, label: str, secret: EspSecret, client_factory: ClientFactory
-) -> EspAccountView:
-    """One account's tracking domains from its ESP, or the reason they are unknown."""
-    from esp_clients import EspError  # noqa: PLC0415 - keeps the module import light
-
-    client = client_factory(account, secret)
-    try:
-        domains = client.list_tracking_domains()
-    except EspError as error:
-        return EspAccountView(
-            account=account.name, label=label, problem=account_problem(account.name, label, error)
-        )
-    finally:
-        client.close()
-    return EspAccountView(
-        account=account.name,
-        label=label,
-        domains=domains,
-        capabilities=frozenset(client.capabilities),
-    )
-
-
 def shared_host_finding(host: str, accounts: Sequence[str]) -> Finding:
     """`inventory.shared_host`: one DNS name cannot point at two ESPs."""
     return Finding(
@@ -363,12 +247,3 @@ def shared_host_finding(host: str, accounts: Sequence[str]) -> Finding:
         "one of them can work.",
         fix="Use one subdomain per ESP (e.g. links-mkt. and links-tx.) and update the inventory.",
     )
-
-
-__all__ = [
-    "FleetRow",
-    "FleetScan",
-    "account_facts",
-    "fleet_expectation",
-    "row_key",
-]

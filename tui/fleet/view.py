@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from checks.model import Severity
-from tui.fleet.scan import FleetRow
+from tui.fleet.rows import FleetRow
 from tui.report.summary import SYMBOLS, Cell, summarize
 
 COLUMNS: tuple[tuple[str, str], ...] = (

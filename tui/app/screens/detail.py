@@ -14,7 +14,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from checks.model import Finding
-from tui.fleet.scan import FleetRow
+from tui.fleet.rows import FleetRow
 from tui.report.style import SEVERITY_STYLE
 from tui.report.summary import SYMBOLS
 
@@ -90,12 +90,26 @@ def _yes_no(value: bool | None) -> str:
     return {True: "yes", False: "no", None: "not reported"}[value]
 
 
+class FindingList(OptionList):
+    """The host's findings, worst first; its arrow keys say what they do on the help screen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Up", show=False, tooltip="move between findings"),
+        Binding("down", "cursor_down", "Down", show=False, tooltip="move between findings"),
+    ]
+
+
 class DetailScreen(Screen[None]):
     """The selected host's findings (worst first) and both views of it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "app.pop_screen", "Back"),
-        Binding("c", "copy_fix", "Copy fix"),
+        Binding("escape,q", "app.pop_screen", "Back", tooltip="back to the fleet"),
+        Binding(
+            "c",
+            "copy_fix",
+            "Copy fix",
+            tooltip="copy the highlighted finding's fix (works over SSH via OSC 52)",
+        ),
     ]
 
     def __init__(self, row: FleetRow) -> None:
@@ -113,7 +127,7 @@ class DetailScreen(Screen[None]):
         )
         with Horizontal(id="detail-body"):
             with Vertical(id="detail-left"):
-                yield OptionList(
+                yield FindingList(
                     *(Option(finding_label(f), id=str(i)) for i, f in enumerate(self.findings)),
                     id="findings",
                 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.markup import escape
 from rich.text import Text
@@ -28,20 +28,7 @@ from tui.email.output import tracking_line as tracking_text
 from tui.email.parse import EmailParseError
 from tui.report.style import SEVERITY_STYLE, health_text
 
-if TYPE_CHECKING:
-    from tui.app.screens.fleet import FleetScreen
-
 COLUMNS = ("host", "role", "URLs", "verdict")
-
-
-def start_email_audit(screen: FleetScreen) -> None:
-    """Ask for a message's path, then open its audit; a chosen fleet host moves the cursor there."""
-
-    def opened(path: str | None) -> None:
-        if path:
-            screen.app.push_screen(EmailScreen(screen.session, path), screen.jump_to)
-
-    screen.app.push_screen(MessagePathModal(), opened)
 
 
 class MessagePathModal(ModalScreen[str | None]):

@@ -20,7 +20,7 @@ from tui.app.messages import RowChecked, ScanFinished, ScanStarted
 from tui.app.screens.error import report_worker_error
 from tui.app.session import FleetScanning, Session
 from tui.app.widgets.fleet_table import FleetTable
-from tui.fleet.scan import FleetRow
+from tui.fleet.rows import FleetRow
 from tui.fleet.view import COLUMNS, GROUPS, ViewState, counts, tally_of
 
 SORTABLE = tuple(key for key, _ in COLUMNS)
@@ -32,17 +32,46 @@ class FleetScreen(Screen[None]):
     """One row per tracking host; rows fill in as the scan streams results."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "details", "Details", priority=False),
-        Binding("r", "recheck", "Re-check"),
-        Binding("R", "recheck_all", "Re-check all"),
-        Binding("slash", "filter", "Filter"),
-        Binding("escape", "clear_filter", "Clear", show=False),
-        Binding("g", "cycle_group", "Group"),
-        Binding("s", "cycle_sort", "Sort"),
-        Binding("c", "copy_fix", "Copy fix"),
-        Binding("v", "verify", "Verify"),
-        Binding("h", "https", "HTTPS"),
-        Binding("e", "audit_email", "Audit email", show=False),
+        Binding(
+            "enter",
+            "details",
+            "Details",
+            priority=False,
+            tooltip="details: every finding, its evidence and its fix",
+        ),
+        Binding("r", "recheck", "Re-check", tooltip="re-check the selected host"),
+        Binding("R", "recheck_all", "Re-check all", tooltip="re-check the whole fleet"),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            tooltip="filter by host, brand, ESP, account, finding code, or fail / unknown / warn",
+        ),
+        Binding(
+            "escape", "clear_filter", "Clear", show=False, tooltip="clear the filter and grouping"
+        ),
+        Binding("g", "cycle_group", "Group", tooltip="group by brand → ESP → account → none"),
+        Binding(
+            "s",
+            "cycle_sort",
+            "Sort",
+            tooltip="sort by the next column (health sorts worst first); or click a header",
+        ),
+        Binding("c", "copy_fix", "Copy fix", tooltip="copy the selected host's most urgent fix"),
+        Binding("v", "verify", "Verify", tooltip="trigger verification at the ESP (asks first)"),
+        Binding(
+            "h",
+            "https",
+            "HTTPS",
+            tooltip="turn HTTPS on at the ESP: preflight, confirm, progress, re-check",
+        ),
+        Binding(
+            "e",
+            "audit_email",
+            "Audit email",
+            show=False,
+            tooltip="audit a saved email (.eml): every domain in it, and whether tracking is branded",
+        ),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -290,26 +319,39 @@ class FleetScreen(Screen[None]):
         self.notify(f"Copied the fix for {worst.code}.", timeout=3)
 
     def action_verify(self) -> None:
-        """Trigger ESP verification of the selected host."""
-        from tui.app.screens.writes import start_verify  # noqa: PLC0415 - loaded on first use
-
-        row = self.selected_row()
-        if row is not None:
-            start_verify(self, row)
+        """Trigger ESP verification of the selected host (asks first)."""
+        self._open_write("verify")
 
     def action_https(self) -> None:
         """Run the guarded HTTPS flow for the selected host."""
-        from tui.app.screens.writes import start_https  # noqa: PLC0415 - loaded on first use
+        self._open_write("https")
+
+    def _open_write(self, kind: str) -> None:
+        """The write's modal for the selected row; the row is re-checked if the write happened."""
+        from tui.app.screens.writes import ActionScreen  # noqa: PLC0415 - loaded on first use
 
         row = self.selected_row()
-        if row is not None:
-            start_https(self, row)
+        if row is None:
+            return
+
+        def recheck(wrote: bool | None) -> None:
+            if wrote:
+                self.start_scan([row.key])
+
+        self.app.push_screen(ActionScreen(self.session.actions(), row, kind), recheck)
 
     def action_audit_email(self) -> None:
-        """Open a saved message and audit every domain in it."""
-        from tui.app.screens.email_audit import start_email_audit  # noqa: PLC0415 - loaded on first use
+        """Ask for a saved message's path, then audit every domain in it."""
+        from tui.app.screens.email_audit import MessagePathModal  # noqa: PLC0415 - loaded on first use
 
-        start_email_audit(self)
+        self.app.push_screen(MessagePathModal(), self._audit_message)
+
+    def _audit_message(self, path: str | None) -> None:
+        """Open the audit of `path`; a fleet host chosen there moves the cursor to it."""
+        from tui.app.screens.email_audit import EmailScreen  # noqa: PLC0415 - loaded on first use
+
+        if path:
+            self.app.push_screen(EmailScreen(self.session, path), self.jump_to)
 
     def jump_to(self, key: str | None) -> None:
         """Put the cursor on the row `key` (clearing a filter that hides it); None: stay put."""

@@ -4,8 +4,7 @@ that says why an action is unavailable, asks before writing, shows progress and 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.markup import escape
 from textual import on, work
@@ -21,11 +20,8 @@ from checks.model import Severity
 from tui.actions.writes import HTTPS_ENABLE, VERIFY, ActionRefused, ActionResult, Actions, Preflight
 from tui.app.messages import ActionProgressed
 from tui.app.screens.error import report_worker_error
-from tui.fleet.scan import FleetRow
+from tui.fleet.rows import FleetRow
 from tui.report.summary import SYMBOLS
-
-if TYPE_CHECKING:
-    from tui.app.screens.fleet import FleetScreen
 
 
 class ActionChecked(Message):
@@ -45,28 +41,6 @@ class ActionDone(Message):
         super().__init__()
         self.result = result
         self.refusal = refusal
-
-
-def start_verify(screen: FleetScreen, row: FleetRow) -> None:
-    """Open the verification modal for a row; re-check the row when it closes after a write."""
-    screen.app.push_screen(
-        ActionScreen(screen.session.actions(), row, "verify"), _after(screen, row)
-    )
-
-
-def start_https(screen: FleetScreen, row: FleetRow) -> None:
-    """Open the HTTPS modal for a row; re-check the row when it closes after a write."""
-    screen.app.push_screen(
-        ActionScreen(screen.session.actions(), row, "https"), _after(screen, row)
-    )
-
-
-def _after(screen: FleetScreen, row: FleetRow) -> Callable[[bool | None], None]:
-    def recheck(wrote: bool | None) -> None:
-        if wrote:
-            screen.start_scan([row.key])
-
-    return recheck
 
 
 class ActionScreen(ModalScreen[bool]):

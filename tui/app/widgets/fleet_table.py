@@ -23,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from checks.model import Severity
-from tui.fleet.scan import FleetRow
+from tui.fleet.rows import FleetRow
 from tui.fleet.view import COLUMNS, ViewState, arrange, cells
 from tui.report.style import SEVERITY_STYLE
 
@@ -48,6 +48,9 @@ class _Line:
     key: str
     values: tuple[CellValue, ...] = ()
     heading: str = ""
+
+
+_MOVE = "move between hosts"
 
 
 class FleetTable(ScrollView, can_focus=True):
@@ -95,14 +98,16 @@ class FleetTable(ScrollView, can_focus=True):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home", "cursor_home", "First", show=False),
-        Binding("end", "cursor_end", "Last", show=False),
-        Binding("left", "scroll_left", "Left", show=False),
-        Binding("right", "scroll_right", "Right", show=False),
+        Binding("up", "cursor_up", "Up", show=False, tooltip=_MOVE),
+        Binding("down", "cursor_down", "Down", show=False, tooltip=_MOVE),
+        Binding("pageup", "page_up", "Page up", show=False, tooltip=_MOVE),
+        Binding("pagedown", "page_down", "Page down", show=False, tooltip=_MOVE),
+        Binding("home", "cursor_home", "First", show=False, tooltip="the first / last host"),
+        Binding("end", "cursor_end", "Last", show=False, tooltip="the first / last host"),
+        Binding("left", "scroll_left", "Left", show=False, tooltip="scroll the columns sideways"),
+        Binding(
+            "right", "scroll_right", "Right", show=False, tooltip="scroll the columns sideways"
+        ),
         Binding("enter", "select", "Select", show=False),
     ]
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from tui.cli.common import CommandError, add_inventory_option, fail, inventory_path, load
 from tui.cli.parser import Parser
+from tui.fleet.guess import account_facts
 from tui.fleet.network import DQS_ACCOUNT
-from tui.fleet.scan import account_facts
 from tui.inventory.credentials import (
     AWS_ESP,
     SERVICE,

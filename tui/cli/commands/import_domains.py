@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from esp_clients import EspError, TrackingDomain
 from tui.cli.common import CommandError, add_inventory_option, fail, load
-from tui.fleet.scan import ClientFactory, account_facts, default_client_factory
+from tui.fleet.esp_accounts import ClientFactory, default_client_factory
+from tui.fleet.guess import account_facts
 from tui.inventory.credentials import CredentialStore
 from tui.inventory.files import write_new_file
 from tui.inventory.load import render_entries_toml

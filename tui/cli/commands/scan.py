@@ -17,7 +17,8 @@ from tui.cli.common import (
 )
 from tui.cli.output import stdout_console, write_json, write_table
 from tui.fleet.network import ConfigError, build_context
-from tui.fleet.scan import FleetRow, FleetScan
+from tui.fleet.rows import FleetRow
+from tui.fleet.scan import FleetScan
 from tui.inventory.credentials import CredentialStore
 from tui.report.exit_codes import exit_status
 

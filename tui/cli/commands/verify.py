@@ -15,8 +15,8 @@ from tui.cli.writes import (
     refusal_status,
     result_status,
 )
+from tui.fleet.guess import account_facts
 from tui.fleet.network import ConfigError
-from tui.fleet.scan import account_facts
 from tui.inventory.model import Inventory
 from tui.report.exit_codes import EXIT_DECLINED
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tui.app.demo import demo_session
-from tui.fleet.scan import FleetRow
+from tui.fleet.rows import FleetRow
 
 EXPECTED = {
     "bluebell-mg/email.bluebell.example": "esp.https_off",
