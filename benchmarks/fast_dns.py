@@ -24,14 +24,8 @@ import dns.rdatatype
 import dns.zone
 
 from checks.dnsclient import normalize
-from tui.sim.dns_server import (
-    EDNS_PAYLOAD,
-    Answer,
-    QueryRecord,
-    build_response,
-    resolve,
-    to_wire,
-)
+from tui.sim.dns_server import EDNS_PAYLOAD, QueryRecord, build_response, to_wire
+from tui.sim.zones import Answer, resolve
 
 
 class DelayedDnsServer:

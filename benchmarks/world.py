@@ -31,11 +31,12 @@ from checks.context import utc_now
 from esp_clients import API_ESPS
 from tui.inventory.load import parse_inventory
 from tui.inventory.model import Inventory
+from tui.sim.certificates import TestCertificates
 from tui.sim.demo import addresses_of, free_port_on
 from tui.sim.demo_fleet import CLOUDFLARE_PASS_THROUGH
-from tui.sim.dns_server import zones_from_text
 from tui.sim.esp_apis.simulated import SimDomain, SimulatedEsp, SimulatedEsps
-from tui.sim.tls_world import NOT_FOUND, HttpBehaviour, TestCertificates, TlsServer, TlsWorld
+from tui.sim.tls_world import NOT_FOUND, HttpBehaviour, TlsServer, TlsWorld
+from tui.sim.zones import zones_from_text
 
 RESOLVER_ADDRESS = "127.0.0.1"
 DEFAULT_DELAY = 0.05

@@ -18,7 +18,8 @@ from checks.dnsclient import DnsClient
 from checks.model import Finding, Severity
 from checks.psl import is_apex, is_ip_literal, registered_domain
 from tests.support.data import ZONES
-from tui.sim.dns_server import DnsServer, Rule, load_zones, zones_from_text
+from tui.sim.dns_server import DnsServer, Rule
+from tui.sim.zones import load_zones, zones_from_text
 
 BLOCKLIST_ZONES = ZONES / "blocklists"
 DBL_CANARY = "dbltest.com.dbl.spamhaus.org"

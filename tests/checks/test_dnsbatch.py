@@ -25,7 +25,8 @@ from checks.dnsclient import (
 )
 from checks.dnswire import fast_interpret
 from tests.support.worlds import world_zones
-from tui.sim.dns_server import DnsServer, Rule, build_response, resolve, to_wire, zones_from_text
+from tui.sim.dns_server import DnsServer, Rule, build_response, to_wire
+from tui.sim.zones import resolve, zones_from_text
 
 FAULTS = """
 $ORIGIN faults.test.

@@ -18,7 +18,8 @@ from checks.http import (
     parse_response,
 )
 from checks.model import Severity
-from tui.sim.tls_world import HttpBehaviour, TestCertificates, TlsWorld
+from tui.sim.certificates import TestCertificates
+from tui.sim.tls_world import HttpBehaviour, TlsWorld
 
 FIXED_NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 HOST = "links.brand.example"

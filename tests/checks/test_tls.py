@@ -14,7 +14,8 @@ from checks.dnsclient import DnsClient
 from checks.http import check_http
 from checks.model import Finding, Severity
 from checks.tls import check_tls, days_left, hostname_matches, probe_tls
-from tui.sim.tls_world import HttpBehaviour, TestCertificates, TlsWorld
+from tui.sim.certificates import TestCertificates
+from tui.sim.tls_world import HttpBehaviour, TlsWorld
 
 FIXED_NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 """Real 'now' frozen at import: OpenSSL checks validity against the real clock, so stay close to it."""

@@ -52,9 +52,10 @@ from tui.fleet.scan import FleetScan
 from tui.inventory.credentials import CredentialStore
 from tui.inventory.load import parse_inventory
 from tui.inventory.model import Account
+from tui.sim.certificates import TestCertificates
 from tui.sim.dns_server import DnsServer
 from tui.sim.esp_apis.simulated import SimDomain, SimulatedEsp, SimulatedEsps
-from tui.sim.tls_world import NOT_FOUND, HttpBehaviour, TestCertificates, TlsWorld
+from tui.sim.tls_world import NOT_FOUND, HttpBehaviour, TlsWorld
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 """OpenSSL checks certificates against the real clock, so the checks' clock stays close to it."""

@@ -18,6 +18,7 @@ from checks.model import Finding, HostReport, Severity
 from esp_clients.facts import facts_for
 from tui.cli.main import main
 from tui.inventory.load import load_inventory
+from tui.sim.certificates import CERT_KINDS
 from tui.sim.demo import (
     DEMO_INVENTORY,
     TIMEOUT,
@@ -29,7 +30,6 @@ from tui.sim.demo import (
     scan_demo,
 )
 from tui.sim.demo_fleet import DEMO_ACCOUNTS, DEMO_FLEET, DemoHost, demo_account
-from tui.sim.tls_world import CERT_KINDS
 
 FAIL, UNKNOWN, WARN, INFO = Severity.FAIL, Severity.UNKNOWN, Severity.WARN, Severity.INFO
 EXPECTED: tuple[tuple[str, str, Severity, tuple[str, ...]], ...] = (

@@ -18,7 +18,8 @@ import dns.zone
 import pytest
 
 from checks.dnsclient import DnsClient, DnsStatus
-from tui.sim.dns_server import DnsServer, QueryRecord, Rule, load_zones, zones_from_text
+from tui.sim.dns_server import DnsServer, QueryRecord, Rule
+from tui.sim.zones import load_zones, zones_from_text
 
 SOA = (
     "@ {ttl} IN SOA ns1.{origin}. hostmaster.{origin}. 1 7200 900 1209600 {minimum}\n@ IN NS ns1\n"

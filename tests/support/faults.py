@@ -17,8 +17,9 @@ import keyring.errors
 
 from checks.model import Severity
 from tests.support.fakes import RaisingKeyring, no_backend
-from tui.sim.dns_server import Rule, zones_from_text
+from tui.sim.dns_server import Rule
 from tui.sim.tls_world import HttpBehaviour
+from tui.sim.zones import zones_from_text
 
 DNS_TIMEOUT = 0.2
 """Seconds per DNS question in the matrix (each question is tried twice)."""

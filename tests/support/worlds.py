@@ -14,8 +14,10 @@ import dns.zone
 from checks.context import BlocklistSettings, CheckContext
 from checks.dnsclient import AnswerCache, DnsClient
 from tests.support.data import ZONES
-from tui.sim.dns_server import DnsServer, load_zones, zones_from_text
-from tui.sim.tls_world import TestCertificates, TlsWorld
+from tui.sim.certificates import TestCertificates
+from tui.sim.dns_server import DnsServer
+from tui.sim.tls_world import TlsWorld
+from tui.sim.zones import load_zones, zones_from_text
 
 FIXED_NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 AUTH_ADDRESS = "127.0.0.2"

@@ -26,9 +26,11 @@ from checks.model import Expectation, HostReport
 from esp_clients.facts import facts_for
 from tui.fleet.expectations import expectation_from_facts
 from tui.fleet.network import Environment, NetworkOptions, build_context
+from tui.sim.certificates import TestCertificates
 from tui.sim.demo_fleet import DEMO_FLEET, EXPIRING_DAYS_LEFT, TIMEOUT_FAULT, DemoHost
-from tui.sim.dns_server import DnsServer, Rule, resolve, zones_from_text
-from tui.sim.tls_world import TestCertificates, TlsWorld
+from tui.sim.dns_server import DnsServer, Rule
+from tui.sim.tls_world import TlsWorld
+from tui.sim.zones import resolve, zones_from_text
 
 DEMO_ZONES = Path(__file__).parent / "demo_zones"
 DEMO_INVENTORY = Path(__file__).parent / "demo_inventory.toml"

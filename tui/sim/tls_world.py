@@ -8,77 +8,21 @@ hosts, each with its own certificate and behaviour chosen by the client's SNI, a
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import socket
 import ssl
 import struct
-import tempfile
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from types import TracebackType
 
-import trustme
+from tui.sim.certificates import EXPIRING_DAYS, WRONG_NAME, TestCertificates
 
-CERT_KINDS = ("valid", "expired", "expiring", "wrong_name", "untrusted")
 MODES = ("normal", "hang_after_accept", "reset_handshake", "hang_headers", "plain_tcp")
-WRONG_NAME = "shared.esp-tracking.example"
-"""The name a `wrong_name` certificate is issued for: an ESP's shared host, as when HTTPS is off."""
-EXPIRING_DAYS = 5.0
-"""How many days an `expiring` certificate has left unless told otherwise."""
 
 _IO_TIMEOUT = 2.0
 _REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 403: "Forbidden", 404: "Not Found"}
 _REASONS |= {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 _REASONS |= {530: "Origin Error"}
-
-
-class TestCertificates:
-    """A trusted CA (whose PEM is the test CA bundle) and an untrusted one, issuing leaf certificates."""
-
-    __test__ = False  # not a pytest test class, despite its name
-
-    def __init__(self) -> None:
-        self.trusted_ca = trustme.CA(organization_name="trackdeck test CA")
-        self.untrusted_ca = trustme.CA(organization_name="trackdeck rogue CA")
-        self._directory = Path(tempfile.mkdtemp(prefix="trackdeck-tls-"))
-        self.ca_bundle_path = self._directory / "trusted-ca.pem"
-        self.trusted_ca.cert_pem.write_to_path(str(self.ca_bundle_path))
-
-    def server_context(
-        self, kind: str, host: str, *, now: dt.datetime, expiring_days: float = EXPIRING_DAYS
-    ) -> ssl.SSLContext:
-        """A server context presenting a certificate of `kind` for `host`, dated relative to `now`
-        (an `expiring` one ends `expiring_days` after `now`)."""
-        leaf = self._issue(kind, host, now, expiring_days)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        leaf.configure_cert(context)
-        return context
-
-    def _issue(
-        self, kind: str, host: str, now: dt.datetime, expiring_days: float
-    ) -> trustme.LeafCert:
-        day = dt.timedelta(days=1)
-        if kind == "valid":
-            return self.trusted_ca.issue_cert(host, not_before=now - day, not_after=now + 90 * day)
-        if kind == "expired":
-            start, end = now - 100 * day, now - 10 * day
-            return self.trusted_ca.issue_cert(host, not_before=start, not_after=end)
-        if kind == "expiring":
-            start, end = now - 85 * day, now + expiring_days * day
-            return self.trusted_ca.issue_cert(host, not_before=start, not_after=end)
-        if kind == "wrong_name":
-            start, end = now - day, now + 90 * day
-            return self.trusted_ca.issue_cert(WRONG_NAME, not_before=start, not_after=end)
-        if kind == "untrusted":
-            return self.untrusted_ca.issue_cert(
-                host, not_before=now - day, not_after=now + 90 * day
-            )
-        raise ValueError(f"unknown certificate kind {kind!r}; expected one of {CERT_KINDS}")
-
-    def cleanup(self) -> None:
-        """Remove the temporary CA bundle."""
-        shutil.rmtree(self._directory, ignore_errors=True)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
