@@ -23,7 +23,6 @@ from checks.tls import check_tls
 Guesser = Callable[["Target", tuple[str, ...]], Expectation]
 """Builds a target's expectation from its CNAME chain when the caller has none (ESP guess)."""
 
-TLS_CODES = ("tls.", "http.")
 PREFETCH_WINDOW = 256
 """Independent questions in flight at once while a scan runs (pydnsbl, a DNSBL checker, keeps 200)."""
 
