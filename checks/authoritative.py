@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from checks.context import CheckContext
 from checks.dns import HostDns, zone_candidates
-from checks.dnsclient import DnsResult, DnsStatus, normalize
+from checks.dnsanswer import DnsResult, DnsStatus, normalize
 from checks.model import Finding, Severity
 
 

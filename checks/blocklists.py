@@ -21,7 +21,7 @@ from checks.blocklist_codes import (
     is_loopback,
 )
 from checks.context import BlocklistSettings, CheckContext
-from checks.dnsclient import DnsResult, DnsStatus, normalize
+from checks.dnsanswer import DnsResult, DnsStatus, normalize
 from checks.model import Finding, Severity, ok
 from checks.psl import is_ip_literal, registered_domain
 

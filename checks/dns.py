@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from checks.cloudflare import all_cloudflare
 from checks.context import CheckContext
-from checks.dnsclient import DnsStatus
+from checks.dnsanswer import DnsStatus
 from checks.model import Expectation, Finding, ProxyPolicy, Severity, ok
 from checks.psl import is_apex, registered_domain
 

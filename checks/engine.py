@@ -14,7 +14,7 @@ from checks.blocklists import check_blocklists, list_queries
 from checks.caa import check_caa
 from checks.context import CheckContext
 from checks.dns import HostDns, evaluate_dns, resolve_host
-from checks.dnsclient import DnsStatus
+from checks.dnsanswer import DnsStatus
 from checks.http import check_http
 from checks.model import Expectation, Facts, Finding, HostReport, Severity
 from checks.psl import registered_domain

@@ -15,7 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checks.context import BlocklistSettings, CheckContext
-from checks.dnsclient import DnsClient, DnsResult, DnsStatus, interpret_response, normalize
+from checks.dnsanswer import DnsResult, DnsStatus, interpret_response, normalize
+from checks.dnsclient import DnsClient
 from checks.engine import Target, check_host
 from checks.model import Finding, Severity
 from tests.support.dns_strategies import (

@@ -29,7 +29,7 @@ import dns.rrset
 import dns.transaction
 import dns.zone
 
-from checks.dnsclient import normalize
+from checks.dnsanswer import normalize
 
 MAX_CNAME_HOPS = 16
 EDNS_PAYLOAD = 1232
