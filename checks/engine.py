@@ -10,7 +10,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from checks.authoritative import AuthCheck, check_authoritative
-from checks.blocklists import check_blocklists, list_queries
+from checks.blocklist_queries import list_queries
+from checks.blocklists import check_blocklists
 from checks.caa import check_caa
 from checks.context import CheckContext
 from checks.dns import HostDns, evaluate_dns, resolve_host
