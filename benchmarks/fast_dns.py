@@ -23,7 +23,7 @@ import dns.name
 import dns.rdatatype
 import dns.zone
 
-from checks.dnsclient import normalize
+from checks.names import normalize
 from tui.sim.dns_server import EDNS_PAYLOAD, QueryRecord, build_response, to_wire
 from tui.sim.zones import Answer, resolve
 

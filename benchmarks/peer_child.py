@@ -13,7 +13,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from benchmarks.fleet import peer_domains
-from checks.blocklists import ListVerdict, check_blocklists, list_queries
+from checks.blocklist_queries import list_queries
+from checks.blocklists import ListVerdict, check_blocklists
 from checks.context import BlocklistSettings, CheckContext
 from checks.engine import PREFETCH_WINDOW
 from tui.fleet.network import NetworkOptions, build_context

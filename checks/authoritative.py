@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from checks.context import CheckContext
 from checks.dns import HostDns, zone_candidates
-from checks.dnsclient import DnsResult, DnsStatus, normalize
+from checks.dnsanswer import DnsResult, DnsStatus
 from checks.model import Finding, Severity
+from checks.names import normalize
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,36 +4,24 @@ only when the list's test point answers as listed through the same resolver in t
 from __future__ import annotations
 
 import functools
-import ipaddress
 import re
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, replace
 from typing import Any, Final, TypeVar
 
-from checks.blocklist_codes import (
-    CLEAN,
-    LISTED,
-    NOT_TESTED,
-    REDIRECT_ABUSE,
-    decode_dbl,
-    decode_surbl,
-    decode_uribl,
-    is_loopback,
+from checks.blocklist_codes import CLEAN, LISTED, NOT_TESTED, REDIRECT_ABUSE, is_loopback
+from checks.blocklist_queries import (
+    UNCONFIRMED_CANARY_TEST_POINTS,
+    ListSpec,
+    list_specs,
+    query_label,
 )
-from checks.context import BlocklistSettings, CheckContext
-from checks.dnsclient import DnsResult, DnsStatus, normalize
+from checks.context import CheckContext
+from checks.dnsanswer import DnsResult, DnsStatus
 from checks.model import Finding, Severity, ok
-from checks.psl import is_ip_literal, registered_domain
+from checks.names import normalize
+from checks.psl import is_ip_literal
 
 _Item = TypeVar("_Item", Finding, "ListVerdict")
-
-# Test points used as canaries. Many tools and test suites use them, but none is confirmed on
-# the operators' own pages (dns-checks.md §1.8): a failing canary says "not tested", never "clean".
-UNCONFIRMED_CANARY_TEST_POINTS: Final = {
-    "dbl": "dbltest.com",
-    "surbl": "test.surbl.org",
-    "uribl": "test.uribl.com",
-}
 
 _REDIRECT_ABUSE_DETAIL: Final = (
     "This is the tracking/redirect domain itself being abused: spammers send links through it to "
@@ -53,81 +41,6 @@ class ListVerdict:
     reason: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _ListSpec:
-    """How to ask one list: its zone, how to read its codes, how to delist, how to reach it."""
-
-    key: str
-    name: str
-    decode: Callable[[str], tuple[str, str]]
-    removal: str
-    resolver_fix: str
-    zone: str = ""
-    shown_zone: str = ""
-
-
-_LOCAL: Final = (
-    "use a local recursive resolver (e.g. unbound on 127.0.0.1) with --blocklist-resolver"
-)
-_DBL: Final = _ListSpec(
-    key="dbl",
-    name="Spamhaus DBL",
-    decode=decode_dbl,
-    removal="Spamhaus DBL removal: look the domain up at https://check.spamhaus.org/ and follow "
-    "its removal request",
-    resolver_fix=f"{_LOCAL}, or a Spamhaus DQS key (free for low volume)",
-)
-_SURBL: Final = _ListSpec(
-    key="surbl",
-    name="SURBL",
-    decode=decode_surbl,
-    removal="SURBL lookup/removal at https://www.surbl.org/surbl-analysis",
-    resolver_fix=f"{_LOCAL}; SURBL refuses public and high-volume resolvers",
-)
-_URIBL: Final = _ListSpec(
-    key="uribl",
-    name="URIBL",
-    decode=decode_uribl,
-    removal="URIBL removal: look the domain up at https://admin.uribl.com/ and request removal",
-    resolver_fix=f"{_LOCAL}; URIBL refuses public resolvers (https://uribl.com/refused.shtml)",
-)
-
-
-def _specs(settings: BlocklistSettings) -> tuple[_ListSpec, ...]:
-    """The three lists with this scan's zones; a DQS key is shown only as ``<key>``."""
-    dbl_zone, surbl_zone, uribl_zone = (
-        normalize(zone)
-        for zone in (settings.effective_dbl_zone, settings.surbl_zone, settings.uribl_zone)
-    )
-    shown_dbl = "<key>.dbl.dq.spamhaus.net" if settings.dqs_key else dbl_zone
-    return (
-        replace(_DBL, zone=dbl_zone, shown_zone=shown_dbl),
-        replace(_SURBL, zone=surbl_zone, shown_zone=surbl_zone),
-        replace(_URIBL, zone=uribl_zone, shown_zone=uribl_zone),
-    )
-
-
-def canary_names(settings: BlocklistSettings) -> dict[str, str]:
-    """List name → full canary query name (it may contain the DQS key: never display it)."""
-    return {
-        spec.name: f"{UNCONFIRMED_CANARY_TEST_POINTS[spec.key]}.{spec.zone}"
-        for spec in _specs(settings)
-    }
-
-
-def _query_label(spec: _ListSpec, host: str) -> str | None:
-    """The name to put before the zone: DBL the full host, SURBL/URIBL the registered domain."""
-    if is_ip_literal(host):
-        address = ipaddress.ip_address(host.strip("[]"))
-        if spec.key == "surbl" and address.version == 4:
-            return ".".join(reversed(str(address).split(".")))
-        return None
-    domain = registered_domain(host)
-    if domain is None:
-        return None
-    return host if spec.key == "dbl" else domain
-
-
 def check_blocklists(
     host: str, ctx: CheckContext
 ) -> tuple[tuple[Finding, ...], tuple[ListVerdict, ...]]:
@@ -137,8 +50,8 @@ def check_blocklists(
         return (), ()
     name = normalize(host)
     outcomes: list[_Outcome] = []
-    for spec in _specs(settings):
-        label = _query_label(spec, name)
+    for spec in list_specs(settings):
+        label = query_label(spec, name)
         if label is not None:
             outcomes.append(_ask(spec, label, _subject(spec, name, label), ctx))
         elif spec.key != "dbl":
@@ -147,41 +60,25 @@ def check_blocklists(
     return _redact(_findings(outcomes), verdicts, settings.dqs_key)
 
 
-def list_queries(hosts: Iterable[str], settings: BlocklistSettings) -> tuple[str, ...]:
-    """Every name `check_blocklists` asks for `hosts`, test points first and without repeats: they
-    depend on no answer, so a scan can ask them all at once ahead of the hosts' other checks."""
-    if not settings.enabled:
-        return ()
-    specs = _specs(settings)
-    names = dict.fromkeys(f"{UNCONFIRMED_CANARY_TEST_POINTS[s.key]}.{s.zone}" for s in specs)
-    for host in hosts:
-        name = normalize(host)
-        for spec in specs:
-            label = _query_label(spec, name)
-            if label is not None:
-                names[f"{label}.{spec.zone}"] = None
-    return tuple(names)
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Outcome:
     """A verdict with what its finding needs: what was judged, the evidence and the fix."""
 
-    spec: _ListSpec
+    spec: ListSpec
     subject: str
     verdict: ListVerdict
     evidence: tuple[str, ...] = ()
     fix: str = ""
 
 
-def _subject(spec: _ListSpec, host: str, label: str) -> str:
+def _subject(spec: ListSpec, host: str, label: str) -> str:
     """What the list judges, in words: the host, its registered domain, or an address."""
     if is_ip_literal(host):
         return f"the address {host}"
     return host if spec.key == "dbl" else f"the registered domain {label}"
 
 
-def _ask(spec: _ListSpec, label: str, subject: str, ctx: CheckContext) -> _Outcome:
+def _ask(spec: ListSpec, label: str, subject: str, ctx: CheckContext) -> _Outcome:
     """Query the list and its canary (the scan's answer cache makes repeated canaries free)."""
     result = ctx.blocklist_resolver.query(f"{label}.{spec.zone}", "A")
     canary_point = UNCONFIRMED_CANARY_TEST_POINTS[spec.key]
@@ -190,7 +87,7 @@ def _ask(spec: _ListSpec, label: str, subject: str, ctx: CheckContext) -> _Outco
 
 
 def _judge(
-    spec: _ListSpec, queried: str, subject: str, result: DnsResult, canary: DnsResult
+    spec: ListSpec, queried: str, subject: str, result: DnsResult, canary: DnsResult
 ) -> _Outcome:
     """Turn the list's answer and its canary's answer into an outcome."""
     status, meaning, reason = _classify(spec, queried, result, canary)
@@ -213,7 +110,7 @@ def _judge(
 
 
 def _classify(
-    spec: _ListSpec, queried: str, result: DnsResult, canary: DnsResult
+    spec: ListSpec, queried: str, result: DnsResult, canary: DnsResult
 ) -> tuple[str, str, str]:
     """(status, meaning, reason): a listing code wins; an NXDOMAIN counts only with a canary."""
     if result.status is DnsStatus.ANSWER:
@@ -242,7 +139,7 @@ def _test_point_evidence(canary: DnsResult) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _canary_problem(spec: _ListSpec, canary: DnsResult) -> str:
+def _canary_problem(spec: ListSpec, canary: DnsResult) -> str:
     """Why the list's test point did not answer as listed, or "" when it did (judged once per
     answer: every host of a scan shares its list's test point)."""
     point = UNCONFIRMED_CANARY_TEST_POINTS[spec.key]
@@ -262,7 +159,7 @@ def _canary_problem(spec: _ListSpec, canary: DnsResult) -> str:
     return f"the test point {point} lookup failed: {canary.error}"
 
 
-def _listed_fix(spec: _ListSpec) -> str:
+def _listed_fix(spec: ListSpec) -> str:
     return (
         "Find and stop the abuse first (a compromised ESP account or API key, an open redirect, "
         f"a sender misusing the domain), then request delisting: {spec.removal}."
@@ -280,7 +177,7 @@ _SPAMHAUS_FIXES: Final = {
 }
 
 
-def _resolver_fix(spec: _ListSpec, result: DnsResult, canary: DnsResult) -> str:
+def _resolver_fix(spec: ListSpec, result: DnsResult, canary: DnsResult) -> str:
     """The fix for an untested list, most specific first (refusal codes, rewriting, failures)."""
     seen = set(result.records) | set(canary.records)
     errored = DnsStatus.ERROR in (result.status, canary.status)
@@ -295,7 +192,7 @@ def _resolver_fix(spec: _ListSpec, result: DnsResult, canary: DnsResult) -> str:
     )
 
 
-def _fix_template(spec: _ListSpec, seen: set[str], errored: bool) -> str:
+def _fix_template(spec: ListSpec, seen: set[str], errored: bool) -> str:
     if spec.key == "dbl":
         for address, template in _SPAMHAUS_FIXES.items():
             if address in seen:
@@ -314,7 +211,7 @@ def _fix_template(spec: _ListSpec, seen: set[str], errored: bool) -> str:
     return "{Then}."
 
 
-def _unregistrable(spec: _ListSpec, host: str) -> _Outcome:
+def _unregistrable(spec: ListSpec, host: str) -> _Outcome:
     """A list that was not asked because `host` has no registered domain it could list."""
     verdict = ListVerdict(
         list_name=spec.name,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from checks.context import CheckContext
 from checks.dns import HostDns
-from checks.dnsclient import DnsStatus
+from checks.dnsanswer import DnsStatus
 from checks.model import Expectation, Finding, Severity, ok
 
 KNOWN_TAGS = frozenset({"issue", "issuewild", "iodef", "contactemail", "contactphone"})

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from checks.cloudflare import all_cloudflare
 from checks.context import CheckContext
-from checks.dnsclient import DnsResult, DnsStatus
+from checks.dnsanswer import DnsStatus
 from checks.model import Expectation, Finding, ProxyPolicy, Severity, ok
 from checks.psl import is_apex, registered_domain
 
@@ -303,8 +303,3 @@ def zone_candidates(host: str) -> tuple[str, ...]:
     floor = registered_domain(host) or host
     names = [".".join(labels[index:]) for index in range(len(labels))]
     return tuple(name for name in names if name == floor or name.endswith("." + floor))
-
-
-def first_answer(results: tuple[DnsResult, ...]) -> DnsResult | None:
-    """The first result that carries records."""
-    return next((result for result in results if result.status is DnsStatus.ANSWER), None)

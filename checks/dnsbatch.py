@@ -23,15 +23,15 @@ import dns.name
 import dns.query
 import dns.rdatatype
 
-from checks.dnsclient import (
+from checks.dnsanswer import (
     DnsResult,
     DnsStatus,
+    error_result,
     interpret_response,
     name_problem,
-    server_text,
 )
 from checks.dnswire import fast_interpret
-from checks.servers import Server
+from checks.servers import Server, server_text
 
 Question = tuple[str, str, bool]
 """(name, type, recursive)."""
@@ -231,12 +231,8 @@ class _Batch:
             if not answers_it:  # dnspython's own check of the question, flags and opcode
                 raise dns.query.BadResponse
         except (dns.exception.DNSException, ValueError, EOFError) as error:
-            return _error(name, rdtype, where, f"malformed answer from {where}: {error}")
+            return error_result(name, rdtype, where, f"malformed answer from {where}: {error}")
         return interpret_response(name, rdtype, response, where)
-
-
-def _error(name: str, rdtype: str, server: str, reason: str) -> DnsResult:
-    return DnsResult(name=name, rdtype=rdtype, status=DnsStatus.ERROR, error=reason, server=server)
 
 
 def _failed(item: _Pending, servers: Sequence[Server]) -> DnsResult:
@@ -244,4 +240,4 @@ def _failed(item: _Pending, servers: Sequence[Server]) -> DnsResult:
     name, rdtype, _recursive = item.question
     where = ", ".join(server_text(address, port) for address, port in servers)
     reason = "; ".join(dict.fromkeys(item.errors))
-    return _error(name, rdtype, where, reason)
+    return error_result(name, rdtype, where, reason)

@@ -13,7 +13,7 @@ import re
 import struct
 from dataclasses import replace
 
-from checks.dnsclient import DnsResult, DnsStatus
+from checks.dnsanswer import DnsResult, DnsStatus
 
 _A, _CNAME, _SOA, _IN = 1, 5, 6, 1
 _PLAIN = re.compile(rb"[a-z0-9_*-]+")

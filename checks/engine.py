@@ -10,11 +10,12 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from checks.authoritative import AuthCheck, check_authoritative
-from checks.blocklists import check_blocklists, list_queries
+from checks.blocklist_queries import list_queries
+from checks.blocklists import check_blocklists
 from checks.caa import check_caa
 from checks.context import CheckContext
 from checks.dns import HostDns, evaluate_dns, resolve_host
-from checks.dnsclient import DnsStatus
+from checks.dnsanswer import DnsStatus
 from checks.http import check_http
 from checks.model import Expectation, Facts, Finding, HostReport, Severity
 from checks.psl import registered_domain
@@ -23,7 +24,6 @@ from checks.tls import check_tls
 Guesser = Callable[["Target", tuple[str, ...]], Expectation]
 """Builds a target's expectation from its CNAME chain when the caller has none (ESP guess)."""
 
-TLS_CODES = ("tls.", "http.")
 PREFETCH_WINDOW = 256
 """Independent questions in flight at once while a scan runs (pydnsbl, a DNSBL checker, keeps 200)."""
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from checks.context import CheckContext
 from checks.model import Finding, Severity, ok
-from checks.tls import clean_text, describe_error, endpoint
+from checks.tls_probe import clean_text, describe_error, endpoint
 
 MAX_BODY = 64 * 1024
 _MAX_HEAD = 16 * 1024

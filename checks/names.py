@@ -8,6 +8,11 @@ import re
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
+def normalize(name: str) -> str:
+    """Lower-case `name` without the trailing dot, the form every check compares (no validation)."""
+    return name.strip().rstrip(".").lower()
+
+
 def normalize_host(raw: str) -> str:
     """`raw` as a lower-case ASCII DNS name without a trailing dot; ValueError says what is wrong,
     worded as "it …" so that callers can name the value first."""

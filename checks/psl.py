@@ -8,7 +8,7 @@ import threading
 
 from publicsuffixlist import PublicSuffixList
 
-from checks.dnsclient import normalize
+from checks.names import normalize
 
 _LOCK = threading.Lock()
 _INSTANCES: dict[str, PublicSuffixList] = {}

@@ -1,5 +1,5 @@
-"""Resolver addresses as users write them (``IP``, ``IP:PORT``, ``[IPv6]:PORT``), parsed without
-dnspython, so that reading an inventory does not load the DNS machinery."""
+"""Resolver addresses as users write them (``IP``, ``IP:PORT``, ``[IPv6]:PORT``), parsed and shown
+without dnspython, so that reading an inventory does not load the DNS machinery."""
 
 from __future__ import annotations
 
@@ -32,3 +32,9 @@ def _parse_port(port_text: str, whole: str) -> int:
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ValueError(f"resolver {whole!r} has an invalid port")
     return int(port_text)
+
+
+def server_text(address: str, port: int) -> str:
+    """A server as findings show it: ``IP``, ``IP:PORT`` or ``[IPv6]:PORT``."""
+    shown = f"[{address}]" if ":" in address else address
+    return shown if port == 53 else f"{shown}:{port}"

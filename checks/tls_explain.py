@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from checks.context import CheckContext
 from checks.model import Finding, Severity, ok
-from checks.tls import OUTCOMES, CertificateInfo, TlsProbe, days_left, endpoint
+from checks.tls_probe import OUTCOMES, CertificateInfo, TlsProbe, days_left, endpoint
 
 
 def explain_probes(host: str, probes: Sequence[TlsProbe], ctx: CheckContext) -> tuple[Finding, ...]:

@@ -7,12 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from checks.blocklist_codes import decode_dbl, decode_surbl, decode_uribl
-from checks.blocklists import (
-    UNCONFIRMED_CANARY_TEST_POINTS,
-    ListVerdict,
-    canary_names,
-    check_blocklists,
-)
+from checks.blocklist_queries import UNCONFIRMED_CANARY_TEST_POINTS, canary_names
+from checks.blocklists import ListVerdict, check_blocklists
 from checks.context import BlocklistSettings, CheckContext
 from checks.dnsclient import DnsClient
 from checks.model import Finding, Severity

@@ -8,7 +8,7 @@ from checks.authoritative import check_authoritative
 from checks.caa import blocking_reason, check_caa, parse_caa
 from checks.context import CheckContext
 from checks.dns import evaluate_dns, resolve_host
-from checks.dnsclient import DnsStatus
+from checks.dnsanswer import DnsStatus
 from checks.model import Expectation, Finding, Severity
 from tests.support.worlds import DnsWorld
 from tui.fleet.expectations import guess_expectation

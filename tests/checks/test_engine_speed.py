@@ -7,10 +7,10 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from checks.blocklists import canary_names, list_queries
+from checks.blocklist_queries import canary_names, list_queries
 from checks.context import BlocklistSettings, CheckContext
 from checks.engine import Target, interleaved, scan
-from checks.tls import _client_context
+from checks.tls_probe import _client_context
 from tests.support.worlds import DnsWorld, tls_world
 
 HOSTS = [

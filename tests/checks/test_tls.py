@@ -13,7 +13,8 @@ from checks.context import CheckContext
 from checks.dnsclient import DnsClient
 from checks.http import check_http
 from checks.model import Finding, Severity
-from checks.tls import check_tls, days_left, hostname_matches, probe_tls
+from checks.tls import check_tls
+from checks.tls_probe import days_left, hostname_matches, probe_tls
 from tui.sim.certificates import TestCertificates
 from tui.sim.tls_world import HttpBehaviour, TlsWorld
 

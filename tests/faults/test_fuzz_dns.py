@@ -15,9 +15,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checks.context import BlocklistSettings, CheckContext
-from checks.dnsclient import DnsClient, DnsResult, DnsStatus, interpret_response, normalize
+from checks.dnsanswer import DnsResult, DnsStatus, interpret_response
+from checks.dnsclient import DnsClient
 from checks.engine import Target, check_host
 from checks.model import Finding, Severity
+from checks.names import normalize
 from tests.support.dns_strategies import (
     LABEL,
     RDTYPES,

@@ -14,9 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checks.blocklist_codes import CLEAN, LISTED, NOT_TESTED, decode_dbl, decode_surbl, decode_uribl
-from checks.blocklists import UNCONFIRMED_CANARY_TEST_POINTS, canary_names, check_blocklists
+from checks.blocklist_queries import UNCONFIRMED_CANARY_TEST_POINTS, canary_names
+from checks.blocklists import check_blocklists
 from checks.context import BlocklistSettings, CheckContext
-from checks.dnsclient import DnsResult, DnsStatus
+from checks.dnsanswer import DnsResult, DnsStatus
 from checks.model import Severity
 from checks.names import normalize_host
 from tests.inventory.test_inventory import DOCUMENTS, INVENTORY_LIKE

@@ -17,7 +17,8 @@ import dns.rrset
 import dns.zone
 import pytest
 
-from checks.dnsclient import DnsClient, DnsStatus
+from checks.dnsanswer import DnsStatus
+from checks.dnsclient import DnsClient
 from tui.sim.dns_server import DnsServer, QueryRecord, Rule
 from tui.sim.zones import load_zones, zones_from_text
 

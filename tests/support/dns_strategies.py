@@ -15,7 +15,8 @@ import dns.rdatatype
 import dns.rrset
 from hypothesis import strategies as st
 
-from checks.dnsclient import DnsClient, DnsResult
+from checks.dnsanswer import DnsResult
+from checks.dnsclient import DnsClient
 
 LABEL = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,14}[a-z0-9])?", fullmatch=True)
 LONG_LABEL = st.from_regex(r"[a-z0-9]{40,63}", fullmatch=True)

@@ -28,7 +28,7 @@ import dns.rrset
 import dns.transaction
 import dns.zone
 
-from checks.dnsclient import normalize
+from checks.names import normalize
 from tui.sim.zones import Answer, by_origin, resolve
 
 EDNS_PAYLOAD = 1232

@@ -20,7 +20,7 @@ import dns.rrset
 import dns.transaction
 import dns.zone
 
-from checks.dnsclient import normalize
+from checks.names import normalize
 
 MAX_CNAME_HOPS = 16
 _ORIGIN_DIRECTIVE = re.compile(r"^\$ORIGIN\s", re.MULTILINE | re.IGNORECASE)
