@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PRISM := node_modules/.bin/prism
 
-.PHONY: demo test lint typecheck pytest fuzz fmt screenshots clean bench
+.PHONY: demo test lint typecheck pytest specs fuzz fmt screenshots clean bench
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -28,8 +28,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-pytest: $(STAMP) $(PRISM)
+pytest: $(STAMP) $(PRISM) specs
 	$(PY) -m pytest -q
+
+# The vendors' API descriptions for the contract tests (tests/data/vendor_specs.toml), fetched into
+# .cache/specs and checked: from $(TRACKDECK_SPECS_MIRROR) when set, else from the pinned commits.
+specs: $(STAMP)
+	$(PY) -m tests.support.vendor_specs
 
 BENCH_STAMP := $(VENV)/.bench-installed
 
@@ -52,4 +57,4 @@ fmt: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) node_modules .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules .cache .mypy_cache .pytest_cache .ruff_cache

@@ -13,10 +13,10 @@ import pytest
 
 from esp_clients.base import AccountRef, EspRejected, TrackingDomain
 from esp_clients.mailgun import MailgunClient
-from tests.support.prism import SPECS, Wire, prism_server
+from tests.support.prism import Wire, prism_server, spec_file
 
 KEY = "key-contract-test"
-SPEC = SPECS / "mailgun.openapi.yaml"
+SPEC = spec_file("mailgun.openapi.yaml")
 STATUS = "/v2/x509/email.example.com/status"
 CERT = "/v2/x509/email.example.com"
 DOMAIN = "/v4/domains/example.com"

@@ -15,10 +15,10 @@ import pytest
 
 from esp_clients.base import AccountRef, Capability
 from esp_clients.resend import ResendClient
-from tests.support.prism import SPECS, Wire, prism_server
+from tests.support.prism import Wire, prism_server, spec_file
 
 KEY = "re_contract_test_key"
-SPEC = SPECS / "resend.openapi.yaml"
+SPEC = spec_file("resend.openapi.yaml")
 DOMAIN_ID = "d91cd9bd-1176-453e-8fc1-35364d380206"
 
 

@@ -13,10 +13,10 @@ import pytest
 
 from esp_clients.base import AccountRef, EspRejected, EspUnavailable
 from esp_clients.sendgrid import SendGridClient
-from tests.support.prism import SPECS, Wire, prism_server
+from tests.support.prism import Wire, prism_server, spec_file
 
 KEY = "SG.contract-test-key"
-SPEC = SPECS / "sendgrid-link-branding.openapi.yaml"
+SPEC = spec_file("sendgrid-link-branding.openapi.yaml")
 REASON = 'Expected CNAME to match "sendgrid.net." but found "example.com.".'
 
 

@@ -29,9 +29,9 @@ from esp_clients.sparkpost import (
     parse_single,
     parse_verify,
 )
-from tests.support.prism import SPECS
+from tests.support.prism import spec_file
 
-SPEC = SPECS / "sparkpost-tracking-domains.apib"
+SPEC = spec_file("sparkpost-tracking-domains.apib")
 BASE = "https://sparkpost.contract.test/api/v1"
 KEY = "contract-test-key"
 _ACTION = re.compile(r"^###\s+(?P<name>.+?)\s+\[(?P<method>[A-Z]+)\s+(?P<path>[^\]]+)\]")

@@ -19,7 +19,7 @@ from esp_clients import (
     TrackingDomain,
 )
 from tests.support.fakes import FakeClient, FakeEsp, domain, fake_factory, store_with
-from tests.support.prism import SPECS, prism_server
+from tests.support.prism import prism_server, spec_file
 from tests.support.worlds import DnsWorld
 from tui.cli.commands import scan
 from tui.cli.main import build_parser
@@ -230,7 +230,7 @@ def test_scan_end_to_end_against_the_vendor_spec(
     world: DnsWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`trackdeck scan --json` with SendGrid served by Prism from SendGrid's own OpenAPI file."""
-    with prism_server(SPECS / "sendgrid-link-branding.openapi.yaml") as base:
+    with prism_server(spec_file("sendgrid-link-branding.openapi.yaml")) as base:
         path = tmp_path / "inventory.toml"
         path.write_text(SENDGRID_INVENTORY.format(base=base))
         args = build_parser().parse_args(

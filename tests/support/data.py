@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-DATA = REPO / "tests" / "data"
+TESTS = Path(__file__).resolve().parent.parent
+REPO = TESTS.parent
+DATA = TESTS / "data"
 EMAILS = DATA / "emails"
 INVENTORIES = DATA / "inventories"
 ZONES = DATA / "zones"

@@ -22,10 +22,19 @@ import httpx
 import pytest
 
 from tests.support.data import REPO
+from tests.support.vendor_specs import SpecUnavailable, vendor_spec
 
-SPECS = REPO.parent / "shared" / "specs"
 PRISM = REPO / "node_modules" / ".bin" / "prism"
 STARTUP_TIMEOUT = 30.0
+
+
+def spec_file(name: str) -> Path:
+    """The verified copy of a vendor spec (see `tests.support.vendor_specs`); a clear one-line
+    failure when it was never fetched or has been altered."""
+    try:
+        return vendor_spec(name)
+    except SpecUnavailable as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 def free_port() -> int:
@@ -42,7 +51,7 @@ def prism_server(spec: Path, *, timeout: float = STARTUP_TIMEOUT) -> Iterator[st
     if not PRISM.exists():
         pytest.fail(f"Stoplight Prism is not installed at {PRISM}: run `npm ci` (make test does)")
     if not spec.is_file():
-        pytest.fail(f"the vendor spec {spec} is missing (expected in ../shared/specs)")
+        pytest.fail(f"the vendor spec {spec} is missing: run `make specs`", pytrace=False)
     port = free_port()
     command = [str(PRISM), "mock", "-p", str(port), "-h", "127.0.0.1", str(spec)]
     with (
