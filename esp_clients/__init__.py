@@ -18,18 +18,20 @@ from esp_clients.base import (
     Capability,
     CertificateState,
     ClientFactory,
+    EspClient,
+    EspSecret,
+    TrackingDomain,
+    Unsupported,
+)
+from esp_clients.errors import (
     EspAuthError,
     EspBadResponse,
-    EspClient,
     EspError,
     EspNotFound,
     EspRateLimited,
     EspRejected,
-    EspSecret,
     EspUnavailable,
     EspUnsupported,
-    TrackingDomain,
-    Unsupported,
 )
 
 if TYPE_CHECKING:

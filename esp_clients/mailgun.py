@@ -19,17 +19,10 @@ from esp_clients.base import (
     AccountRef,
     Capability,
     CertificateState,
-    EspBadResponse,
-    EspError,
-    EspNotFound,
-    EspRateLimited,
-    EspRejected,
     EspSecret,
-    EspUnavailable,
     ShapeError,
     TrackingDomain,
     Unsupported,
-    api_key,
     as_list,
     as_mapping,
     normalize_host,
@@ -37,6 +30,15 @@ from esp_clients.base import (
     opt_str,
     quote_segment,
     sanitize,
+)
+from esp_clients.client import api_key
+from esp_clients.errors import (
+    EspBadResponse,
+    EspError,
+    EspNotFound,
+    EspRateLimited,
+    EspRejected,
+    EspUnavailable,
 )
 from esp_clients.http import HttpApi
 

@@ -15,16 +15,10 @@ from esp_clients.base import (
     UNKNOWN_CERTIFICATE,
     AccountRef,
     Capability,
-    EspAuthError,
-    EspError,
-    EspNotFound,
-    EspRejected,
     EspSecret,
     ShapeError,
     TrackingDomain,
     Unsupported,
-    WithoutHttpsCalls,
-    api_key,
     as_list,
     as_mapping,
     normalize_host,
@@ -32,6 +26,8 @@ from esp_clients.base import (
     opt_str,
     sanitize,
 )
+from esp_clients.client import WithoutHttpsCalls, api_key
+from esp_clients.errors import EspAuthError, EspError, EspNotFound, EspRejected
 from esp_clients.http import HttpApi
 
 BASE = "https://mandrillapp.com/api/1.4"

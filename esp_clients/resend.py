@@ -11,20 +11,19 @@ from esp_clients.base import (
     AccountRef,
     Capability,
     CertificateState,
-    EspBadResponse,
     EspSecret,
     ShapeError,
     TrackingDomain,
     Unsupported,
-    api_key,
     as_list,
     as_mapping,
     normalize_host,
     opt_bool,
     opt_str,
     quote_segment,
-    require,
 )
+from esp_clients.client import api_key, require
+from esp_clients.errors import EspBadResponse
 from esp_clients.http import HttpApi
 
 BASE_URL = "https://api.resend.com"

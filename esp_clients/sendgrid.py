@@ -22,8 +22,6 @@ from esp_clients.base import (
     ShapeError,
     TrackingDomain,
     Unsupported,
-    WithoutHttpsCalls,
-    api_key,
     as_list,
     as_mapping,
     normalize_host,
@@ -32,6 +30,7 @@ from esp_clients.base import (
     quote_segment,
     sanitize,
 )
+from esp_clients.client import WithoutHttpsCalls, api_key
 from esp_clients.http import HttpApi
 
 BASES = {"global": "https://api.sendgrid.com", "eu": "https://api.eu.sendgrid.com"}

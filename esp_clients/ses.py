@@ -19,10 +19,6 @@ from esp_clients.base import (
     AwsCredentials,
     Capability,
     CertificateState,
-    EspAuthError,
-    EspBadResponse,
-    EspError,
-    EspNotFound,
     EspSecret,
     ShapeError,
     TrackingDomain,
@@ -32,8 +28,9 @@ from esp_clients.base import (
     normalize_host,
     opt_str,
     quote_segment,
-    require,
 )
+from esp_clients.client import require
+from esp_clients.errors import EspAuthError, EspBadResponse, EspError, EspNotFound
 from esp_clients.http import HttpApi
 from esp_clients.sigv4 import SigV4
 

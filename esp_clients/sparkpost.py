@@ -11,13 +11,10 @@ from esp_clients.base import (
     AccountRef,
     Capability,
     CertificateState,
-    EspError,
-    EspRejected,
     EspSecret,
     ShapeError,
     TrackingDomain,
     Unsupported,
-    api_key,
     as_list,
     as_mapping,
     normalize_host,
@@ -26,6 +23,8 @@ from esp_clients.base import (
     quote_segment,
     sanitize,
 )
+from esp_clients.client import api_key
+from esp_clients.errors import EspError, EspRejected
 from esp_clients.http import HttpApi
 
 BASE_URLS: Mapping[str, str] = {

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from esp_clients.base import AccountRef, EspRejected, TrackingDomain
+from esp_clients.base import AccountRef, TrackingDomain
+from esp_clients.errors import EspRejected
 from esp_clients.mailgun import MailgunClient
 from tests.support.prism import SPECS, Wire, prism_server
 

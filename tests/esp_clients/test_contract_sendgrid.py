@@ -11,7 +11,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from esp_clients.base import AccountRef, EspRejected, EspUnavailable
+from esp_clients.base import AccountRef
+from esp_clients.errors import EspRejected, EspUnavailable
 from esp_clients.sendgrid import SendGridClient
 from tests.support.prism import SPECS, Wire, prism_server
 

@@ -16,16 +16,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from esp_clients import make_client
-from esp_clients.base import (
-    AccountRef,
-    Capability,
+from esp_clients.base import AccountRef, Capability, TrackingDomain
+from esp_clients.errors import (
     EspAuthError,
     EspBadResponse,
     EspNotFound,
     EspRateLimited,
     EspRejected,
     EspUnavailable,
-    TrackingDomain,
 )
 from esp_clients.mailgun import MailgunClient, parse_domain
 

@@ -10,9 +10,8 @@ import pytest
 import respx
 
 from esp_clients import AwsCredentials, make_client
-from esp_clients.base import (
-    AccountRef,
-    Capability,
+from esp_clients.base import AccountRef, Capability, TrackingDomain
+from esp_clients.errors import (
     EspAuthError,
     EspBadResponse,
     EspNotFound,
@@ -20,7 +19,6 @@ from esp_clients.base import (
     EspRejected,
     EspUnavailable,
     EspUnsupported,
-    TrackingDomain,
 )
 from esp_clients.resend import ResendClient, parse_domain
 

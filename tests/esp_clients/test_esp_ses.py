@@ -16,17 +16,14 @@ from botocore.credentials import Credentials
 from botocore.loaders import Loader
 
 from esp_clients import make_client
-from esp_clients.base import (
-    AccountRef,
-    AwsCredentials,
-    Capability,
+from esp_clients.base import AccountRef, AwsCredentials, Capability, TrackingDomain
+from esp_clients.errors import (
     EspBadResponse,
     EspNotFound,
     EspRateLimited,
     EspRejected,
     EspUnavailable,
     EspUnsupported,
-    TrackingDomain,
 )
 from esp_clients.ses import (
     IAM_ACTIONS,

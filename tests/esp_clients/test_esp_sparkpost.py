@@ -11,9 +11,8 @@ import pytest
 import respx
 
 from esp_clients import make_client
-from esp_clients.base import (
-    AccountRef,
-    Capability,
+from esp_clients.base import AccountRef, Capability
+from esp_clients.errors import (
     EspAuthError,
     EspBadResponse,
     EspNotFound,
