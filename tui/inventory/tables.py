@@ -9,11 +9,12 @@ from collections.abc import Mapping
 from typing import TypeVar
 
 from checks.servers import parse_server
+from esp_clients.registry import API_ESPS, KNOWN_ESPS, REGIONS
+from esp_clients.registry import AWS_REGION as _AWS_REGION
 from tui.inventory.credentials import env_var_name
-from tui.inventory.model import API_ESPS, KNOWN_ESPS, REGIONS, Account, Settings
+from tui.inventory.model import Account, Settings
 from tui.inventory.source import SourceReader, Where, is_secret_key, suggest, type_word
 
-_AWS_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
 _ACCOUNT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _ESP_ONLY = {"subuser": "sendgrid", "subaccount": "sparkpost", "profile": "ses"}
 _SETTINGS_KEYS = (
