@@ -22,7 +22,7 @@ from esp_clients.base import (
     opt_str,
     quote_segment,
 )
-from esp_clients.client import api_key, require
+from esp_clients.client import WithoutHttpsCalls, api_key, require
 from esp_clients.errors import EspBadResponse
 from esp_clients.http import HttpApi
 
@@ -150,7 +150,7 @@ def parse_verify(body: object) -> str:
     return opt_str(as_mapping(body, "response"), "id") or ""
 
 
-class ResendClient:
+class ResendClient(WithoutHttpsCalls):
     """One Resend team (API key); Resend has a single API host for every sending region."""
 
     capabilities = frozenset({Capability.LIST, Capability.VERIFY})
@@ -201,21 +201,6 @@ class ResendClient:
                 EspBadResponse, f"domain {domain.esp_id} no longer has a tracking subdomain"
             )
         return fresh
-
-    def request_certificate(self, domain: TrackingDomain) -> CertificateState:
-        """Unsupported: Resend issues the certificate on its own."""
-        require(self, Capability.CERTIFICATE)
-        return domain.certificate
-
-    def certificate_status(self, domain: TrackingDomain) -> CertificateState:
-        """Unsupported: Resend reports no certificate state."""
-        require(self, Capability.CERTIFICATE)
-        return domain.certificate
-
-    def set_https(self, domain: TrackingDomain, enabled: bool) -> TrackingDomain:
-        """Unsupported: Resend's API has no HTTPS setting."""
-        require(self, Capability.HTTPS_ENABLE if enabled else Capability.HTTPS_DISABLE)
-        return domain
 
     def close(self) -> None:
         """Release the HTTP connections."""
