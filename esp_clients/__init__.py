@@ -1,8 +1,9 @@
 """Clients for the ESP APIs that expose tracking domains, behind one `EspClient` interface.
 
-Each ESP has one module exposing `create(account, secret, *, http_client, sleep)`; the registry
-(`esp_clients.registry`) names that module, and `make_client` imports it only when a client for it is
-made, so a fleet without SES never loads botocore. Raw JSON never leaves an ESP's module.
+Each ESP with an API has one module holding its client class (an `esp_clients.client.ApiClient`);
+the registry (`esp_clients.registry`) names that class, and `make_client` imports its module only
+when a client for it is made, so a fleet without SES never loads botocore. Raw JSON never leaves an
+ESP's module.
 """
 
 from __future__ import annotations
@@ -71,5 +72,5 @@ def make_client(
     entry = ENTRIES.get(account.esp)
     if entry is None or not entry.has_api:
         raise ValueError(f"no API client for ESP {account.esp!r}")
-    factory: ClientFactory = importlib.import_module(entry.module).create
+    factory: ClientFactory = getattr(importlib.import_module(entry.module), entry.class_name)
     return factory(account, secret, http_client=http_client, sleep=sleep)

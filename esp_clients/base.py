@@ -58,7 +58,7 @@ EspSecret = str | AwsCredentials
 
 
 class ClientFactory(Protocol):
-    """The `create` function every ESP module exposes for the registry in esp_clients."""
+    """How `make_client` calls an ESP's client class (the one the registry names)."""
 
     def __call__(
         self,

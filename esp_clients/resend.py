@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping, Sequence
-
-import httpx
+from collections.abc import Mapping, Sequence
 
 from esp_clients.base import (
-    AccountRef,
     Capability,
     CertificateState,
-    EspSecret,
     ShapeError,
     TrackingDomain,
-    Unsupported,
     as_list,
     as_mapping,
     normalize_host,
@@ -22,12 +16,10 @@ from esp_clients.base import (
     opt_str,
     quote_segment,
 )
-from esp_clients.client import WithoutHttpsCalls, api_key, require
+from esp_clients.client import ApiKeyClient, WithoutHttpsCalls, require
 from esp_clients.errors import EspBadResponse
-from esp_clients.http import HttpApi
 
-BASE_URL = "https://api.resend.com"
-LABEL = "Resend"
+BASES: Mapping[str, str] = {"": "https://api.resend.com"}
 PAGE_LIMIT = 100
 
 _NO_HTTPS = (
@@ -150,40 +142,17 @@ def parse_verify(body: object) -> str:
     return opt_str(as_mapping(body, "response"), "id") or ""
 
 
-class ResendClient(WithoutHttpsCalls):
+class ResendClient(WithoutHttpsCalls, ApiKeyClient):
     """One Resend team (API key); Resend has a single API host for every sending region."""
 
-    capabilities = frozenset({Capability.LIST, Capability.VERIFY})
+    esp = "resend"
+    name = "Resend"
+    bases = BASES
+    unsupported = UNSUPPORTED
 
-    def __init__(
-        self,
-        account: AccountRef,
-        key: str,
-        *,
-        http_client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.account = account
-        self.label = LABEL
-        self._api = HttpApi(
-            account=account,
-            label=LABEL,
-            base_url=account.api_base or BASE_URL,
-            headers={"Authorization": f"Bearer {key}", "Accept": "application/json"},
-            client=http_client,
-            sleep=sleep,
-            clock=clock,
-            secrets=(key,),
-        )
-
-    def __repr__(self) -> str:
-        return f"ResendClient(account={self.account.name!r})"
-
-    def explain(self, capability: Capability) -> Unsupported | None:
-        """Why Resend's API cannot touch HTTPS or certificates; None for list and verify."""
-        reason = UNSUPPORTED.get(capability)
-        return None if reason is None else Unsupported(capability=capability, reason=reason)
+    def headers(self, credential: str) -> dict[str, str]:
+        """The key as a bearer token."""
+        return {"Authorization": f"Bearer {credential}"}
 
     def list_tracking_domains(self) -> tuple[TrackingDomain, ...]:
         """Every domain with a tracking subdomain (records come only from the single-domain GET)."""
@@ -202,10 +171,6 @@ class ResendClient(WithoutHttpsCalls):
             )
         return fresh
 
-    def close(self) -> None:
-        """Release the HTTP connections."""
-        self._api.close()
-
     def _page(self, cursor: str | None) -> tuple[tuple[str, ...], str | None]:
         params: dict[str, str | int] = {"limit": PAGE_LIMIT}
         if cursor is not None:
@@ -216,16 +181,3 @@ class ResendClient(WithoutHttpsCalls):
     def _get(self, domain_id: str) -> TrackingDomain | None:
         body = self._api.request_json("GET", f"/domains/{quote_segment(domain_id)}")
         return self._api.convert(lambda b: parse_domain(b, account=self.account.name), body)
-
-
-def create(
-    account: AccountRef,
-    secret: EspSecret,
-    *,
-    http_client: httpx.Client | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> ResendClient:
-    """A Resend client for `account` (`api_base` overrides the API host)."""
-    return ResendClient(
-        account, api_key(secret, account, LABEL), http_client=http_client, sleep=sleep
-    )

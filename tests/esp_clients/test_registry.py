@@ -11,6 +11,7 @@ import pytest
 
 from esp_clients import make_client
 from esp_clients.base import AccountRef
+from esp_clients.client import ApiClient
 from esp_clients.facts import all_facts
 from esp_clients.registry import (
     API_ESPS,
@@ -44,8 +45,12 @@ def test_every_api_esp_names_a_module_holding_its_client_class(esp: str) -> None
     entry = ENTRIES[esp]
     assert entry.module == f"esp_clients.{esp}"
     client = getattr(importlib.import_module(entry.module), entry.class_name)
-    assert isinstance(client, type)
-    assert callable(getattr(client, "list_tracking_domains", None))
+    assert isinstance(client, type) and issubclass(client, ApiClient)
+    assert client.esp == esp
+    if entry.aws_regions:
+        assert not client.bases, "an AWS-region client builds its URL from the region"
+    else:
+        assert set(client.bases) == (set(entry.regions) or {""}), "a base URL per region"
 
 
 def test_dns_only_esps_have_no_client_and_no_regions() -> None:
