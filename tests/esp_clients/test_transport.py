@@ -155,6 +155,7 @@ def test_unusable_answers_are_bad_responses(
 # --- refusals ----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("plain", [False, True], ids=["esp-body", "plain-text"])
 @pytest.mark.parametrize(
     ("status", "error"),
     [
@@ -166,15 +167,16 @@ def test_unusable_answers_are_bad_responses(
     ],
 )
 def test_client_errors_map_to_classes_without_retry(
-    setup: Setup, status: int, error: type[EspError]
+    setup: Setup, status: int, error: type[EspError], plain: bool
 ) -> None:
-    setup.answer(setup.esp.error(status, "the ESP says no"))
+    reply = httpx.Response(status, text="Forbidden") if plain else None
+    setup.answer(reply or setup.esp.error(status, "the ESP says no"))
     with pytest.raises(error) as caught:
         setup.listed()
     text = str(caught.value)
     assert caught.value.status == status
-    assert text.startswith(f"{setup.esp.label} (account acme): HTTP {status}: ")
-    assert "the ESP says no" in text
+    assert text.startswith(f"{setup.esp.label} (account acme): HTTP {status}")
+    assert plain or "the ESP says no" in text
     assert error is not EspAuthError or "trackdeck creds set acme" in text
     assert setup.sleeps == [] and len(setup.wire.requests) == 1
 
