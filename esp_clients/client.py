@@ -58,6 +58,7 @@ class ApiClient(Generic[S]):
     unsupported: ClassVar[Mapping[Capability, str]] = {}
     """Why the ESP's API cannot do each capability it lacks; every other one it can."""
     dialect: ClassVar[ErrorDialect] = ErrorDialect()
+    """How the ESP's error answers read; the default reads the common shapes."""
     region_error: ClassVar[str] = "{name} region must be one of {names}, not {region!r}"
     """The ValueError text for an unknown region: `{region}` as defaulted, `{given}` as written."""
 
