@@ -1,8 +1,9 @@
 """Clients for the ESP APIs that expose tracking domains, behind one `EspClient` interface.
 
-Each ESP has one module exposing `create(account, secret, *, http_client, sleep)`; the registry
-below maps an ESP name to that module and imports it only when a client for it is made, so a fleet
-without SES never loads botocore. Raw JSON never leaves an ESP's module.
+Each ESP with an API has one module holding its client class (an `esp_clients.client.ApiClient`);
+the registry (`esp_clients.registry`) names that class, and `make_client` imports its module only
+when a client for it is made, so a fleet without SES never loads botocore. Raw JSON never leaves an
+ESP's module.
 """
 
 from __future__ import annotations
@@ -18,19 +19,22 @@ from esp_clients.base import (
     Capability,
     CertificateState,
     ClientFactory,
+    EspClient,
+    EspSecret,
+    TrackingDomain,
+    Unsupported,
+)
+from esp_clients.errors import (
     EspAuthError,
     EspBadResponse,
-    EspClient,
     EspError,
     EspNotFound,
     EspRateLimited,
     EspRejected,
-    EspSecret,
     EspUnavailable,
     EspUnsupported,
-    TrackingDomain,
-    Unsupported,
 )
+from esp_clients.registry import API_ESPS, ENTRIES
 
 if TYPE_CHECKING:
     import httpx  # the clients import it when one is made: the dashboard starts without it
@@ -56,18 +60,6 @@ __all__ = [
     "make_client",
 ]
 
-_MODULES: dict[str, str] = {
-    "sendgrid": "esp_clients.sendgrid",
-    "mailgun": "esp_clients.mailgun",
-    "mandrill": "esp_clients.mandrill",
-    "sparkpost": "esp_clients.sparkpost",
-    "ses": "esp_clients.ses",
-    "resend": "esp_clients.resend",
-}
-
-API_ESPS = frozenset(_MODULES)
-"""The ESPs whose API trackdeck can ask about tracking domains."""
-
 
 def make_client(
     account: AccountRef,
@@ -77,8 +69,8 @@ def make_client(
     sleep: Callable[[float], None] = time.sleep,
 ) -> EspClient:
     """A client for `account`'s ESP; ValueError when that ESP has no API trackdeck knows."""
-    module_name = _MODULES.get(account.esp)
-    if module_name is None:
+    entry = ENTRIES.get(account.esp)
+    if entry is None or not entry.has_api:
         raise ValueError(f"no API client for ESP {account.esp!r}")
-    factory: ClientFactory = importlib.import_module(module_name).create
+    factory: ClientFactory = getattr(importlib.import_module(entry.module), entry.class_name)
     return factory(account, secret, http_client=http_client, sleep=sleep)

@@ -1,4 +1,4 @@
-"""What every ESP client shares: its values, errors and Protocol, and small JSON helpers."""
+"""What every ESP client shares: its values and Protocol, and small text and JSON helpers."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     import httpx
 
 MESSAGE_LIMIT = 200
-DETAIL_LIMIT = 300
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 
@@ -59,7 +58,7 @@ EspSecret = str | AwsCredentials
 
 
 class ClientFactory(Protocol):
-    """The `create` function every ESP module exposes for the registry in esp_clients."""
+    """How `make_client` calls an ESP's client class (the one the registry names)."""
 
     def __call__(
         self,
@@ -125,108 +124,6 @@ class Unsupported:
     reason: str
 
 
-class EspError(Exception):
-    """An ESP call failed; `str()` is one line naming the ESP, the account and what to do.
-
-    `esp` is the ESP's label as users see it ("Mailgun EU"), `account` the inventory account name.
-    """
-
-    default_hint = "try again later"
-
-    def __init__(
-        self,
-        detail: str,
-        *,
-        esp: str,
-        account: str,
-        status: int | None = None,
-        hint: str | None = None,
-    ) -> None:
-        self.esp = esp
-        self.account = account
-        self.status = status
-        self.detail = sanitize(detail, DETAIL_LIMIT)
-        self.hint = sanitize(self.hint_for(account) if hint is None else hint, DETAIL_LIMIT)
-        super().__init__(self._line())
-
-    def hint_for(self, account: str) -> str:
-        """The advice used when the raiser gives none."""
-        return self.default_hint
-
-    def _line(self) -> str:
-        where = f"{self.esp} (account {self.account})" if self.account else self.esp
-        line = f"{where}: {self.detail}" if where else self.detail
-        return f"{line} — {self.hint}" if self.hint else line
-
-
-class EspAuthError(EspError):
-    """The ESP refused the API key (401/403)."""
-
-    def hint_for(self, account: str) -> str:
-        """Point at the command that replaces the account's key."""
-        return f"check the API key for account {account}: trackdeck creds set {account}"
-
-
-class EspNotFound(EspError):  # noqa: N818 - the contract's names
-    """The ESP does not know the domain (404)."""
-
-    default_hint = "refresh the list; the domain may have been removed at the ESP"
-
-
-class EspRateLimited(EspError):  # noqa: N818 - the contract's names
-    """The ESP kept answering 429; `retry_after` is what it asked for, in seconds, when it said."""
-
-    default_hint = "the ESP is rate-limiting this account; wait a minute and retry"
-
-    def __init__(
-        self,
-        detail: str,
-        *,
-        esp: str,
-        account: str,
-        status: int | None = 429,
-        hint: str | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        self.retry_after = retry_after
-        super().__init__(detail, esp=esp, account=account, status=status, hint=hint)
-
-
-class EspUnavailable(EspError):  # noqa: N818 - the contract's names
-    """The ESP's API did not answer usefully (5xx, timeouts, network errors)."""
-
-    default_hint = "the ESP's API is unreachable or failing; try again later"
-
-
-class EspBadResponse(EspError):  # noqa: N818 - the contract's names
-    """The ESP answered something we cannot use (bad JSON, wrong shape, endless pages, too big)."""
-
-    default_hint = "check the account's api_base; if it is right, the ESP changed its API"
-
-
-class EspRejected(EspError):  # noqa: N818 - the contract's names
-    """The ESP refused the request (other 4xx) and said why."""
-
-    default_hint = "read the ESP's message above"
-
-
-class EspUnsupported(EspError):  # noqa: N818 - the contract's names
-    """The ESP's API lacks a capability; `hint` carries the reason and what to do instead."""
-
-    default_hint = "this ESP's API cannot do that"
-    capability: Capability | None = None
-
-    @classmethod
-    def from_unsupported(
-        cls, unsupported: Unsupported, *, esp: str, account: str
-    ) -> EspUnsupported:
-        """The error for `unsupported`, with its reason as the hint."""
-        detail = f"{unsupported.capability.value} is not available through the API"
-        error = cls(detail, esp=esp, account=account, hint=unsupported.reason)
-        error.capability = unsupported.capability
-        return error
-
-
 class EspClient(Protocol):
     """One ESP account's API, reduced to what trackdeck needs about tracking domains."""
 
@@ -261,52 +158,6 @@ class EspClient(Protocol):
     def close(self) -> None:
         """Release the client's connections."""
         ...
-
-
-def require(client: EspClient, capability: Capability) -> None:
-    """Raise EspUnsupported (with the explain() reason) unless `client` supports `capability`."""
-    unsupported = client.explain(capability)
-    if unsupported is not None:
-        raise EspUnsupported.from_unsupported(
-            unsupported, esp=client.label, account=client.account.name
-        )
-
-
-def unsupported_error(client: EspClient, capability: Capability) -> EspUnsupported:
-    """The EspUnsupported a client raises for `capability`, with its explain() reason."""
-    unsupported = client.explain(capability) or Unsupported(
-        capability=capability, reason=f"{client.label}'s client does not offer this"
-    )
-    return EspUnsupported.from_unsupported(
-        unsupported, esp=client.label, account=client.account.name
-    )
-
-
-class WithoutHttpsCalls:
-    """Mixin for ESPs whose API has neither certificate calls nor an HTTPS switch: each such call
-    raises EspUnsupported with the client's own explain() reason."""
-
-    def request_certificate(self, domain: TrackingDomain) -> CertificateState:
-        """Unsupported: this ESP's API has no certificate call."""
-        raise unsupported_error(cast("EspClient", self), Capability.CERTIFICATE)
-
-    def certificate_status(self, domain: TrackingDomain) -> CertificateState:
-        """Unsupported: this ESP's API reports no certificate state."""
-        raise unsupported_error(cast("EspClient", self), Capability.CERTIFICATE)
-
-    def set_https(self, domain: TrackingDomain, enabled: bool) -> TrackingDomain:
-        """Unsupported: this ESP's API cannot switch HTTPS."""
-        capability = Capability.HTTPS_ENABLE if enabled else Capability.HTTPS_DISABLE
-        raise unsupported_error(cast("EspClient", self), capability)
-
-
-def api_key(secret: EspSecret, account: AccountRef, label: str) -> str:
-    """The secret as an API key; AWS credentials given to a key-based ESP are a setup mistake."""
-    if isinstance(secret, str):
-        return secret
-    raise EspAuthError(
-        "this ESP needs an API key, not AWS credentials", esp=label, account=account.name
-    )
 
 
 def sanitize(text: str, limit: int = MESSAGE_LIMIT) -> str:

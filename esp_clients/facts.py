@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from esp_clients.registry import API_ESPS
+
 FORBIDDEN = "forbidden"
 ALLOWED = "allowed"
 REQUIRED = "required"
@@ -34,8 +36,12 @@ class EspFacts:
     ca_confirmed: bool = False
     proxy: str = ALLOWED
     https_expected: bool = True
-    has_api: bool = False
     https_note: str = ""
+
+    @property
+    def has_api(self) -> bool:
+        """Whether trackdeck has an API client for this ESP (the registry says)."""
+        return self.esp in API_ESPS
 
     @property
     def eu(self) -> bool:
@@ -68,7 +74,6 @@ _FACTS: tuple[EspFacts, ...] = (
         cas=CLOUDFLARE_CAS,
         ca_confirmed=False,
         proxy=ALLOWED,
-        has_api=True,
         https_note="SendGrid serves HTTPS on a branded link only with Auto-SSL link branding or with "
         "SSL click tracking enabled by SendGrid support behind your own CDN.",
     ),
@@ -81,7 +86,6 @@ _FACTS: tuple[EspFacts, ...] = (
         cas=CLOUDFLARE_CAS,
         ca_confirmed=False,
         proxy=ALLOWED,
-        has_api=True,
         https_note="SendGrid serves HTTPS on a branded link only with Auto-SSL link branding or with "
         "SSL click tracking enabled by SendGrid support behind your own CDN.",
     ),
@@ -94,7 +98,6 @@ _FACTS: tuple[EspFacts, ...] = (
         cas=LETS_ENCRYPT,
         ca_confirmed=True,
         proxy=FORBIDDEN,
-        has_api=True,
         https_note="Mailgun issues a Let's Encrypt certificate over HTTP-01 through the tracking CNAME.",
     ),
     EspFacts(
@@ -106,7 +109,6 @@ _FACTS: tuple[EspFacts, ...] = (
         cas=LETS_ENCRYPT,
         ca_confirmed=True,
         proxy=FORBIDDEN,
-        has_api=True,
         https_note="Mailgun issues a Let's Encrypt certificate over HTTP-01 through the tracking CNAME.",
     ),
     EspFacts(
@@ -118,7 +120,6 @@ _FACTS: tuple[EspFacts, ...] = (
         cas=LETS_ENCRYPT,
         ca_confirmed=True,
         proxy=FORBIDDEN,
-        has_api=True,
         https_note="SparkPost's managed HTTPS issues Let's Encrypt certificates for CNAMEs to v2.spgo.io.",
     ),
     EspFacts(
@@ -130,7 +131,6 @@ _FACTS: tuple[EspFacts, ...] = (
         cas=LETS_ENCRYPT,
         ca_confirmed=True,
         proxy=FORBIDDEN,
-        has_api=True,
         https_note="SparkPost's managed HTTPS issues Let's Encrypt certificates for CNAMEs to "
         "eu.v2.spgo.io.",
     ),
@@ -141,7 +141,6 @@ _FACTS: tuple[EspFacts, ...] = (
         targets=("spgo.io",),
         shared_hosts=("spgo.io",),
         proxy=REQUIRED,
-        has_api=True,
         https_note="The legacy spgo.io endpoint has no managed HTTPS: HTTPS needs your own CDN, or move "
         "the CNAME to v2.spgo.io.",
     ),
@@ -152,7 +151,6 @@ _FACTS: tuple[EspFacts, ...] = (
         targets=("eu.spgo.io",),
         shared_hosts=("eu.spgo.io",),
         proxy=REQUIRED,
-        has_api=True,
         https_note="The legacy eu.spgo.io endpoint has no managed HTTPS: HTTPS needs your own CDN, or "
         "move the CNAME to eu.v2.spgo.io.",
     ),
@@ -162,7 +160,6 @@ _FACTS: tuple[EspFacts, ...] = (
         label="SparkPost Enterprise",
         target_suffixes=(".et.e.sparkpost.com",),
         proxy=REQUIRED,
-        has_api=True,
         https_note="SparkPost Enterprise tracking endpoints need your own CDN for HTTPS.",
     ),
     EspFacts(
@@ -173,7 +170,6 @@ _FACTS: tuple[EspFacts, ...] = (
         shared_hosts=("mandrillapp.com",),
         proxy=ALLOWED,
         https_expected=False,
-        has_api=True,
         https_note="Mandrill does not document HTTPS for custom tracking domains.",
     ),
     EspFacts(
@@ -186,7 +182,6 @@ _FACTS: tuple[EspFacts, ...] = (
         cas=AMAZON_CAS,
         ca_confirmed=False,
         proxy=REQUIRED,
-        has_api=True,
         https_note="SES does not issue certificates for custom redirect domains: HTTPS needs a CDN "
         "(e.g. CloudFront with an ACM certificate) in front of r.<region>.awstrack.me.",
     ),
@@ -198,7 +193,6 @@ _FACTS: tuple[EspFacts, ...] = (
         cas=("amazon.com",),
         ca_confirmed=False,
         proxy=ALLOWED,
-        has_api=True,
         https_note="Resend issues the tracking certificate itself once the tracking CNAME verifies.",
     ),
     EspFacts(
@@ -261,11 +255,6 @@ _FACTS: tuple[EspFacts, ...] = (
         https_note="Mailchimp Marketing has no custom tracking-domain API or documented target.",
     ),
 )
-
-ESPS: tuple[str, ...] = tuple(dict.fromkeys(facts.esp for facts in _FACTS))
-"""Every ESP name the inventory and `--esp` accept (the family names)."""
-
-API_ESP_NAMES = frozenset(facts.esp for facts in _FACTS if facts.has_api)
 
 
 def all_facts() -> tuple[EspFacts, ...]:

@@ -13,8 +13,8 @@ from typing import TypeVar
 
 import httpx
 
-from esp_clients.base import (
-    AccountRef,
+from esp_clients.base import AccountRef, ShapeError, error_message_common, redact, sanitize
+from esp_clients.errors import (
     EspAuthError,
     EspBadResponse,
     EspError,
@@ -22,10 +22,6 @@ from esp_clients.base import (
     EspRateLimited,
     EspRejected,
     EspUnavailable,
-    ShapeError,
-    error_message_common,
-    redact,
-    sanitize,
 )
 
 LOG = logging.getLogger("trackdeck.esp")

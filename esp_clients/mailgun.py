@@ -7,8 +7,7 @@ GET per domain; certificate status is fetched only for domains whose links alrea
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 
 import httpx
@@ -16,20 +15,9 @@ from cryptography import x509
 
 from esp_clients.base import (
     UNKNOWN_CERTIFICATE,
-    AccountRef,
-    Capability,
     CertificateState,
-    EspBadResponse,
-    EspError,
-    EspNotFound,
-    EspRateLimited,
-    EspRejected,
-    EspSecret,
-    EspUnavailable,
     ShapeError,
     TrackingDomain,
-    Unsupported,
-    api_key,
     as_list,
     as_mapping,
     normalize_host,
@@ -38,7 +26,15 @@ from esp_clients.base import (
     quote_segment,
     sanitize,
 )
-from esp_clients.http import HttpApi
+from esp_clients.client import ApiKeyClient, ErrorDialect
+from esp_clients.errors import (
+    EspBadResponse,
+    EspError,
+    EspNotFound,
+    EspRateLimited,
+    EspRejected,
+    EspUnavailable,
+)
 
 BASES = {"us": "https://api.mailgun.net", "eu": "https://api.eu.mailgun.net"}
 PAGE_SIZE = 100
@@ -178,44 +174,17 @@ def error_kind(status: int, body: object) -> type[EspError] | None:
     return None
 
 
-class MailgunClient:
+class MailgunClient(ApiKeyClient):
     """The tracking hosts of one Mailgun account in one region (US or EU)."""
 
-    capabilities = frozenset(Capability)
+    esp = "mailgun"
+    name = "Mailgun"
+    bases = BASES
+    dialect = ErrorDialect(kind=error_kind)
 
-    def __init__(
-        self,
-        account: AccountRef,
-        key: str,
-        *,
-        http_client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        region = account.region or "us"
-        if region not in BASES:
-            raise ValueError(f"Mailgun region must be one of {sorted(BASES)}, not {region!r}")
-        self.account = account
-        self.label = "Mailgun EU" if region == "eu" else "Mailgun"
-        self._api = HttpApi(
-            account=account,
-            label=self.label,
-            base_url=account.api_base or BASES[region],
-            auth=httpx.BasicAuth("api", key),
-            headers={"Accept": "application/json"},
-            client=http_client,
-            sleep=sleep,
-            clock=clock,
-            secrets=(key,),
-            error_kind=error_kind,
-        )
-
-    def __repr__(self) -> str:
-        return f"MailgunClient(account={self.account.name!r}, label={self.label!r})"
-
-    def explain(self, capability: Capability) -> Unsupported | None:
-        """Mailgun's API supports every capability."""
-        return None
+    def auth(self, credential: str) -> httpx.Auth:
+        """HTTP basic auth with the user `api` and the key as password."""
+        return httpx.BasicAuth("api", credential)
 
     def list_tracking_domains(self) -> tuple[TrackingDomain, ...]:
         """Every domain's tracking host: the paged list, then one GET per domain."""
@@ -263,10 +232,6 @@ class MailgunClient:
         self._api.request_json("PUT", path, files={"web_scheme": (None, scheme)})
         return self.get(domain.esp_id)
 
-    def close(self) -> None:
-        """Release the HTTP client."""
-        self._api.close()
-
     def _domain_page(self, skip: int | None) -> tuple[list[str], int | None]:
         offset = skip or 0
         params = {"limit": PAGE_SIZE, "skip": offset}
@@ -307,15 +272,3 @@ class MailgunClient:
         return CertificateState(
             status="pending", detail="renewal of the expired certificate started"
         )
-
-
-def create(
-    account: AccountRef,
-    secret: EspSecret,
-    *,
-    http_client: httpx.Client | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> MailgunClient:
-    """The registry's factory for Mailgun accounts."""
-    key = api_key(secret, account, "Mailgun")
-    return MailgunClient(account, key, http_client=http_client, sleep=sleep)

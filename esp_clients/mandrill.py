@@ -6,25 +6,13 @@ redacted from every error. Mandrill reports no HTTPS or certificate state for tr
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping
-
-import httpx
+from collections.abc import Mapping
 
 from esp_clients.base import (
     UNKNOWN_CERTIFICATE,
-    AccountRef,
     Capability,
-    EspAuthError,
-    EspError,
-    EspNotFound,
-    EspRejected,
-    EspSecret,
     ShapeError,
     TrackingDomain,
-    Unsupported,
-    WithoutHttpsCalls,
-    api_key,
     as_list,
     as_mapping,
     normalize_host,
@@ -32,14 +20,19 @@ from esp_clients.base import (
     opt_str,
     sanitize,
 )
-from esp_clients.http import HttpApi
+from esp_clients.client import ApiKeyClient, ErrorDialect, WithoutHttpsCalls
+from esp_clients.errors import EspAuthError, EspError, EspNotFound, EspRejected
 
-BASE = "https://mandrillapp.com/api/1.4"
+BASES: Mapping[str, str] = {"": "https://mandrillapp.com/api/1.4"}
 TARGET = "mandrillapp.com"
 _NO_HTTPS = (
     "Mandrill's API has no HTTPS setting or certificate information for tracking domains; "
     "whether tracked links use https is decided by Mandrill, not through the API"
 )
+UNSUPPORTED: Mapping[Capability, str] = {
+    capability: _NO_HTTPS
+    for capability in (Capability.CERTIFICATE, Capability.HTTPS_ENABLE, Capability.HTTPS_DISABLE)
+}
 _ERROR_CLASSES: dict[str, type[EspError]] = {
     "Invalid_Key": EspAuthError,
     "Unknown_TrackingDomain": EspNotFound,
@@ -105,44 +98,14 @@ def _details(
     return tuple((key, value) for key, value in facts if value)
 
 
-class MandrillClient(WithoutHttpsCalls):
-    """The custom tracking domains of one Mandrill account."""
+class MandrillClient(WithoutHttpsCalls, ApiKeyClient):
+    """The custom tracking domains of one Mandrill account (the key travels in each JSON body)."""
 
-    capabilities = frozenset({Capability.LIST, Capability.VERIFY})
-
-    def __init__(
-        self,
-        account: AccountRef,
-        key: str,
-        *,
-        http_client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.account = account
-        self.label = "Mandrill"
-        self._key = key
-        self._api = HttpApi(
-            account=account,
-            label=self.label,
-            base_url=account.api_base or BASE,
-            headers={"Accept": "application/json"},
-            client=http_client,
-            sleep=sleep,
-            clock=clock,
-            secrets=(key,),
-            error_message=error_message,
-            error_kind=error_kind,
-        )
-
-    def __repr__(self) -> str:
-        return f"MandrillClient(account={self.account.name!r})"
-
-    def explain(self, capability: Capability) -> Unsupported | None:
-        """Why Mandrill's API cannot do `capability`, or None when it can."""
-        if capability in self.capabilities:
-            return None
-        return Unsupported(capability=capability, reason=_NO_HTTPS)
+    esp = "mandrill"
+    name = "Mandrill"
+    bases = BASES
+    unsupported = UNSUPPORTED
+    dialect = ErrorDialect(message=error_message, kind=error_kind)
 
     def list_tracking_domains(self) -> tuple[TrackingDomain, ...]:
         """Every tracking domain, from one POST /urls/tracking-domains."""
@@ -154,26 +117,10 @@ class MandrillClient(WithoutHttpsCalls):
         """Ask Mandrill to re-check the domain's CNAME and return its new view."""
         return self._parse(self._call("/urls/check-tracking-domain", {"domain": domain.esp_id}))
 
-    def close(self) -> None:
-        """Release the HTTP client."""
-        self._api.close()
-
     def _call(self, path: str, fields: Mapping[str, str]) -> object:
-        return self._api.request_json("POST", path, json={"key": self._key, **fields})
+        return self._api.request_json("POST", path, json={"key": self._credential, **fields})
 
     def _parse(self, item: object) -> TrackingDomain:
         return self._api.convert(
             lambda value: parse_tracking_domain(value, self.account.name), item
         )
-
-
-def create(
-    account: AccountRef,
-    secret: EspSecret,
-    *,
-    http_client: httpx.Client | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> MandrillClient:
-    """The registry's factory for Mandrill accounts."""
-    key = api_key(secret, account, "Mandrill")
-    return MandrillClient(account, key, http_client=http_client, sleep=sleep)

@@ -2,33 +2,24 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping, Sequence
-
-import httpx
+from collections.abc import Mapping, Sequence
 
 from esp_clients.base import (
-    AccountRef,
     Capability,
     CertificateState,
-    EspBadResponse,
-    EspSecret,
     ShapeError,
     TrackingDomain,
-    Unsupported,
-    api_key,
     as_list,
     as_mapping,
     normalize_host,
     opt_bool,
     opt_str,
     quote_segment,
-    require,
 )
-from esp_clients.http import HttpApi
+from esp_clients.client import ApiKeyClient, WithoutHttpsCalls, require
+from esp_clients.errors import EspBadResponse
 
-BASE_URL = "https://api.resend.com"
-LABEL = "Resend"
+BASES: Mapping[str, str] = {"": "https://api.resend.com"}
 PAGE_LIMIT = 100
 
 _NO_HTTPS = (
@@ -151,40 +142,17 @@ def parse_verify(body: object) -> str:
     return opt_str(as_mapping(body, "response"), "id") or ""
 
 
-class ResendClient:
+class ResendClient(WithoutHttpsCalls, ApiKeyClient):
     """One Resend team (API key); Resend has a single API host for every sending region."""
 
-    capabilities = frozenset({Capability.LIST, Capability.VERIFY})
+    esp = "resend"
+    name = "Resend"
+    bases = BASES
+    unsupported = UNSUPPORTED
 
-    def __init__(
-        self,
-        account: AccountRef,
-        key: str,
-        *,
-        http_client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.account = account
-        self.label = LABEL
-        self._api = HttpApi(
-            account=account,
-            label=LABEL,
-            base_url=account.api_base or BASE_URL,
-            headers={"Authorization": f"Bearer {key}", "Accept": "application/json"},
-            client=http_client,
-            sleep=sleep,
-            clock=clock,
-            secrets=(key,),
-        )
-
-    def __repr__(self) -> str:
-        return f"ResendClient(account={self.account.name!r})"
-
-    def explain(self, capability: Capability) -> Unsupported | None:
-        """Why Resend's API cannot touch HTTPS or certificates; None for list and verify."""
-        reason = UNSUPPORTED.get(capability)
-        return None if reason is None else Unsupported(capability=capability, reason=reason)
+    def headers(self, credential: str) -> dict[str, str]:
+        """The key as a bearer token."""
+        return {"Authorization": f"Bearer {credential}"}
 
     def list_tracking_domains(self) -> tuple[TrackingDomain, ...]:
         """Every domain with a tracking subdomain (records come only from the single-domain GET)."""
@@ -203,25 +171,6 @@ class ResendClient:
             )
         return fresh
 
-    def request_certificate(self, domain: TrackingDomain) -> CertificateState:
-        """Unsupported: Resend issues the certificate on its own."""
-        require(self, Capability.CERTIFICATE)
-        return domain.certificate
-
-    def certificate_status(self, domain: TrackingDomain) -> CertificateState:
-        """Unsupported: Resend reports no certificate state."""
-        require(self, Capability.CERTIFICATE)
-        return domain.certificate
-
-    def set_https(self, domain: TrackingDomain, enabled: bool) -> TrackingDomain:
-        """Unsupported: Resend's API has no HTTPS setting."""
-        require(self, Capability.HTTPS_ENABLE if enabled else Capability.HTTPS_DISABLE)
-        return domain
-
-    def close(self) -> None:
-        """Release the HTTP connections."""
-        self._api.close()
-
     def _page(self, cursor: str | None) -> tuple[tuple[str, ...], str | None]:
         params: dict[str, str | int] = {"limit": PAGE_LIMIT}
         if cursor is not None:
@@ -232,16 +181,3 @@ class ResendClient:
     def _get(self, domain_id: str) -> TrackingDomain | None:
         body = self._api.request_json("GET", f"/domains/{quote_segment(domain_id)}")
         return self._api.convert(lambda b: parse_domain(b, account=self.account.name), body)
-
-
-def create(
-    account: AccountRef,
-    secret: EspSecret,
-    *,
-    http_client: httpx.Client | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> ResendClient:
-    """A Resend client for `account` (`api_base` overrides the API host)."""
-    return ResendClient(
-        account, api_key(secret, account, LABEL), http_client=http_client, sleep=sleep
-    )

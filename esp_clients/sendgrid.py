@@ -7,23 +7,15 @@ certificate state from their validity; SendGrid itself reports no certificate st
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
-
-import httpx
 
 from esp_clients.base import (
     UNKNOWN_CERTIFICATE,
-    AccountRef,
     Capability,
     CertificateState,
-    EspSecret,
     ShapeError,
     TrackingDomain,
-    Unsupported,
-    WithoutHttpsCalls,
-    api_key,
     as_list,
     as_mapping,
     normalize_host,
@@ -32,7 +24,7 @@ from esp_clients.base import (
     quote_segment,
     sanitize,
 )
-from esp_clients.http import HttpApi
+from esp_clients.client import ApiKeyClient, WithoutHttpsCalls
 
 BASES = {"global": "https://api.sendgrid.com", "eu": "https://api.eu.sendgrid.com"}
 LIST_LIMIT = 500
@@ -45,7 +37,7 @@ _NO_HTTPS = (
     "branding (a new branded link created with auto_ssl) or SSL click tracking, which SendGrid "
     "support enables after you put a CDN in front of the link CNAME"
 )
-_REASONS = {
+UNSUPPORTED: Mapping[Capability, str] = {
     Capability.CERTIFICATE: "SendGrid's API has no certificate calls for branded links. "
     + _NO_HTTPS,
     Capability.HTTPS_ENABLE: _NO_HTTPS,
@@ -138,46 +130,20 @@ def _details(link: Mapping[str, object], dns: Mapping[str, object]) -> tuple[tup
     return tuple(facts)
 
 
-class SendGridClient(WithoutHttpsCalls):
+class SendGridClient(WithoutHttpsCalls, ApiKeyClient):
     """The branded links of one SendGrid account (or subuser, via on-behalf-of)."""
 
-    capabilities = frozenset({Capability.LIST, Capability.VERIFY})
+    esp = "sendgrid"
+    name = "SendGrid"
+    bases = BASES
+    unsupported = UNSUPPORTED
 
-    def __init__(
-        self,
-        account: AccountRef,
-        key: str,
-        *,
-        http_client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        region = account.region or "global"
-        if region not in BASES:
-            raise ValueError(f"SendGrid region must be one of {sorted(BASES)}, not {region!r}")
-        self.account = account
-        self.label = "SendGrid EU" if region == "eu" else "SendGrid"
-        headers = {"Authorization": f"Bearer {key}", "Accept": "application/json"}
-        if account.subuser:
-            headers["on-behalf-of"] = account.subuser
-        self._api = HttpApi(
-            account=account,
-            label=self.label,
-            base_url=account.api_base or BASES[region],
-            headers=headers,
-            client=http_client,
-            sleep=sleep,
-            clock=clock,
-            secrets=(key,),
-        )
-
-    def __repr__(self) -> str:
-        return f"SendGridClient(account={self.account.name!r}, label={self.label!r})"
-
-    def explain(self, capability: Capability) -> Unsupported | None:
-        """Why SendGrid's API cannot do `capability`, or None when it can."""
-        reason = _REASONS.get(capability)
-        return None if reason is None else Unsupported(capability=capability, reason=reason)
+    def headers(self, credential: str) -> dict[str, str]:
+        """The key as a bearer token, and the subuser whose links to read, if any."""
+        headers = {"Authorization": f"Bearer {credential}"}
+        if self.account.subuser:
+            headers["on-behalf-of"] = self.account.subuser
+        return headers
 
     def list_tracking_domains(self) -> tuple[TrackingDomain, ...]:
         """Every branded link, from one GET /v3/whitelabel/links."""
@@ -201,19 +167,3 @@ class SendGridClient(WithoutHttpsCalls):
         fresh = self.get(domain.esp_id)
         extra = tuple(p for p in fresh.problems if p not in reasons)
         return replace(fresh, problems=reasons + extra)
-
-    def close(self) -> None:
-        """Release the HTTP client."""
-        self._api.close()
-
-
-def create(
-    account: AccountRef,
-    secret: EspSecret,
-    *,
-    http_client: httpx.Client | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> SendGridClient:
-    """The registry's factory for SendGrid accounts."""
-    key = api_key(secret, account, "SendGrid")
-    return SendGridClient(account, key, http_client=http_client, sleep=sleep)

@@ -7,7 +7,6 @@ so the signature always covers the exact bytes httpx sends, retries included.
 from __future__ import annotations
 
 import datetime
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,22 +18,17 @@ from esp_clients.base import (
     AwsCredentials,
     Capability,
     CertificateState,
-    EspAuthError,
-    EspBadResponse,
-    EspError,
-    EspNotFound,
     EspSecret,
     ShapeError,
     TrackingDomain,
-    Unsupported,
     as_list,
     as_mapping,
     normalize_host,
     opt_str,
     quote_segment,
-    require,
 )
-from esp_clients.http import HttpApi
+from esp_clients.client import ApiClient, ErrorDialect, require
+from esp_clients.errors import EspAuthError, EspBadResponse, EspError, EspNotFound
 from esp_clients.sigv4 import SigV4
 
 IAM_ACTIONS = (
@@ -44,7 +38,6 @@ IAM_ACTIONS = (
     "ses:PutConfigurationSetTrackingOptions",
 )
 PAGE_SIZE = 100
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 
 UNSUPPORTED: Mapping[Capability, str] = {
     Capability.VERIFY: (
@@ -197,59 +190,53 @@ def build_domain(
     )
 
 
-def _ses_credentials(secret: EspSecret, account: AccountRef, label: str) -> AwsCredentials:
-    if isinstance(secret, AwsCredentials):
-        return secret
-    raise SesAuthError(
-        "SES needs AWS credentials (access key id and secret), not an API key",
-        esp=label,
-        account=account.name,
-    )
-
-
-class SesClient:
+class SesClient(ApiClient[AwsCredentials]):
     """One AWS account in one region, seen through SES v2 configuration sets."""
 
-    capabilities = frozenset({Capability.LIST, Capability.HTTPS_ENABLE, Capability.HTTPS_DISABLE})
+    esp = "ses"
+    name = "Amazon SES"
+    unsupported = UNSUPPORTED
+    dialect = ErrorDialect(message=error_message, kind=error_kind, type_header="x-amzn-ErrorType")
+    region_error = "SES needs an AWS region such as 'eu-west-1', not {given!r}"
 
     def __init__(
         self,
         account: AccountRef,
-        credentials: AwsCredentials,
+        secret: EspSecret,
         *,
         http_client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         now: Callable[[], datetime.datetime] | None = None,
     ) -> None:
-        if not _REGION.match(account.region):
-            raise ValueError(f"SES needs an AWS region such as 'eu-west-1', not {account.region!r}")
-        self.account = account
-        self.region = account.region
-        self.label = f"Amazon SES {account.region}"
-        secrets = (credentials.secret_access_key, credentials.session_token or "")
-        self._api = HttpApi(
-            account=account,
-            label=self.label,
-            base_url=account.api_base or f"https://email.{account.region}.amazonaws.com",
-            auth=SigV4(credentials, account.region, now=now),
-            headers={"Accept": "application/json"},
-            client=http_client,
-            sleep=sleep,
-            clock=clock,
-            secrets=secrets,
-            error_message=error_message,
-            error_kind=error_kind,
-            error_type_header="x-amzn-ErrorType",
+        self._now = now
+        super().__init__(account, secret, http_client=http_client, sleep=sleep, clock=clock)
+
+    def label_for(self, region: str) -> str:
+        """`Amazon SES eu-west-1`: every AWS region is its own SES."""
+        return f"{self.name} {region}".strip()
+
+    def base_url(self, region: str) -> str:
+        """SES v2's regional endpoint."""
+        return f"https://email.{region}.amazonaws.com"
+
+    def credential(self, secret: EspSecret) -> AwsCredentials:
+        """The secret as AWS credentials; an API key is a setup mistake."""
+        if isinstance(secret, AwsCredentials):
+            return secret
+        raise SesAuthError(
+            "SES needs AWS credentials (access key id and secret), not an API key",
+            esp=self.label,
+            account=self.account.name,
         )
 
-    def __repr__(self) -> str:
-        return f"SesClient(label={self.label!r}, account={self.account.name!r})"
+    def secrets(self, credential: AwsCredentials) -> tuple[str, ...]:
+        """The secret access key and the session token (the key id is not secret)."""
+        return (credential.secret_access_key, credential.session_token or "")
 
-    def explain(self, capability: Capability) -> Unsupported | None:
-        """Why SES cannot verify or certify tracking domains; None for what it can do."""
-        reason = UNSUPPORTED.get(capability)
-        return None if reason is None else Unsupported(capability=capability, reason=reason)
+    def auth(self, credential: AwsCredentials) -> httpx.Auth:
+        """AWS Signature Version 4 over the exact bytes sent."""
+        return SigV4(credential, self.region, now=self._now)
 
     def list_tracking_domains(self) -> tuple[TrackingDomain, ...]:
         """Every configuration set with a custom redirect domain, with its identity's status."""
@@ -295,10 +282,6 @@ class SesClient:
             )
         return self._build(options, self._identity(options.host))
 
-    def close(self) -> None:
-        """Release the HTTP connections."""
-        self._api.close()
-
     def _names_page(self, token: str | None) -> tuple[tuple[str, ...], str | None]:
         request: dict[str, object] = {"PageSize": PAGE_SIZE}
         if token is not None:
@@ -323,15 +306,3 @@ class SesClient:
 
     def _build(self, options: RedirectOptions, identity: IdentityState) -> TrackingDomain:
         return build_domain(options, identity, account=self.account.name, region=self.region)
-
-
-def create(
-    account: AccountRef,
-    secret: EspSecret,
-    *,
-    http_client: httpx.Client | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> SesClient:
-    """An SES v2 client for `account` (its `region` is the AWS region; `api_base` overrides)."""
-    credentials = _ses_credentials(secret, account, f"Amazon SES {account.region}".strip())
-    return SesClient(account, credentials, http_client=http_client, sleep=sleep)

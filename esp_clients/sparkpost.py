@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping
-
-import httpx
+from collections.abc import Mapping
 
 from esp_clients.base import (
     AccountRef,
-    Capability,
     CertificateState,
-    EspError,
-    EspRejected,
-    EspSecret,
     ShapeError,
     TrackingDomain,
-    Unsupported,
-    api_key,
     as_list,
     as_mapping,
     normalize_host,
@@ -26,13 +17,13 @@ from esp_clients.base import (
     quote_segment,
     sanitize,
 )
-from esp_clients.http import HttpApi
+from esp_clients.client import ApiKeyClient, ErrorDialect
+from esp_clients.errors import EspError, EspRejected
 
-BASE_URLS: Mapping[str, str] = {
+BASES: Mapping[str, str] = {
     "us": "https://api.sparkpost.com/api/v1",
     "eu": "https://api.eu.sparkpost.com/api/v1",
 }
-LABELS: Mapping[str, str] = {"us": "SparkPost", "eu": "SparkPost EU"}
 
 _TLS_TO_CERTIFICATE: Mapping[str, str] = {
     "valid": "active",
@@ -212,47 +203,25 @@ def uses_managed_certificate(body: object) -> bool:
     return opt_bool(as_mapping(_results(body), "results"), "uses_managed_certificate") is True
 
 
-class SparkPostClient:
+class SparkPostClient(ApiKeyClient):
     """One SparkPost account (US or EU region, optionally a subaccount)."""
 
-    capabilities = frozenset(Capability)
+    esp = "sparkpost"
+    name = "SparkPost"
+    bases = BASES
+    dialect = ErrorDialect(message=error_message, kind=error_kind)
+    region_error = "SparkPost region must be 'us' or 'eu', not {given!r}"
 
-    def __init__(
-        self,
-        account: AccountRef,
-        key: str,
-        *,
-        http_client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        region = account.region.lower() or "us"
-        if region not in BASE_URLS:
-            raise ValueError(f"SparkPost region must be 'us' or 'eu', not {account.region!r}")
-        self.account = account
-        self.label = LABELS[region]
-        headers = {"Authorization": key, "Accept": "application/json"}
-        if account.subaccount:
-            headers["X-MSYS-SUBACCOUNT"] = account.subaccount
-        self._api = HttpApi(
-            account=account,
-            label=self.label,
-            base_url=account.api_base or BASE_URLS[region],
-            headers=headers,
-            client=http_client,
-            sleep=sleep,
-            clock=clock,
-            secrets=(key,),
-            error_message=error_message,
-            error_kind=error_kind,
-        )
+    def region_of(self, account: AccountRef) -> str:
+        """SparkPost's region names are matched in any case ("EU" is "eu")."""
+        return account.region.lower() or super().region_of(account)
 
-    def __repr__(self) -> str:
-        return f"SparkPostClient(label={self.label!r}, account={self.account.name!r})"
-
-    def explain(self, capability: Capability) -> Unsupported | None:
-        """SparkPost's API supports every capability."""
-        return None
+    def headers(self, credential: str) -> dict[str, str]:
+        """The bare key as Authorization, and the subaccount to act for, if any."""
+        headers = {"Authorization": credential}
+        if self.account.subaccount:
+            headers["X-MSYS-SUBACCOUNT"] = self.account.subaccount
+        return headers
 
     def list_tracking_domains(self) -> tuple[TrackingDomain, ...]:
         """Every tracking domain of the account (the API does not page this list)."""
@@ -291,27 +260,9 @@ class SparkPostClient:
             self._api.request_json("PUT", self._path(domain), json={"secure": enabled})
         return self._get(domain)
 
-    def close(self) -> None:
-        """Release the HTTP connections."""
-        self._api.close()
-
     def _path(self, domain: TrackingDomain) -> str:
         return f"/tracking-domains/{quote_segment(domain.esp_id)}"
 
     def _get(self, domain: TrackingDomain) -> TrackingDomain:
         body = self._api.request_json("GET", self._path(domain))
         return self._api.convert(lambda b: parse_single(b, account=self.account.name), body)
-
-
-def create(
-    account: AccountRef,
-    secret: EspSecret,
-    *,
-    http_client: httpx.Client | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> SparkPostClient:
-    """A SparkPost client for `account` (region "us" or "eu"; `api_base` overrides)."""
-    label = LABELS.get(account.region.lower() or "us", "SparkPost")
-    return SparkPostClient(
-        account, api_key(secret, account, label), http_client=http_client, sleep=sleep
-    )

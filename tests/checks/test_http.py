@@ -32,13 +32,6 @@ CF_1014_PAGE = (
 CF_HEADERS = (("Server", "cloudflare"), ("CF-Ray", "8f0e1d2c3b4a5968-FRA"))
 
 
-@pytest.fixture(scope="module")
-def certificates() -> Iterator[TestCertificates]:
-    certs = TestCertificates()
-    yield certs
-    certs.cleanup()
-
-
 @pytest.fixture
 def world(certificates: TestCertificates) -> Iterator[TlsWorld]:
     with TlsWorld(certificates) as tls_world:

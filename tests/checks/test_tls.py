@@ -24,13 +24,6 @@ HOST = "links.brand.example"
 A1, A2, A3 = "192.0.2.10", "192.0.2.11", "2001:db8::10"
 
 
-@pytest.fixture(scope="module")
-def certificates() -> Iterator[TestCertificates]:
-    certs = TestCertificates()
-    yield certs
-    certs.cleanup()
-
-
 @pytest.fixture
 def world(certificates: TestCertificates) -> Iterator[TlsWorld]:
     with TlsWorld(certificates) as tls_world:

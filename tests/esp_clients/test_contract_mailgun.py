@@ -11,26 +11,16 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from esp_clients.base import AccountRef, EspRejected, TrackingDomain
+from esp_clients.base import AccountRef, TrackingDomain
+from esp_clients.errors import EspRejected
 from esp_clients.mailgun import MailgunClient
-from tests.support.prism import Wire, prism_server, spec_file
+from tests.support.prism import Wire, spec_file
 
 KEY = "key-contract-test"
 SPEC = spec_file("mailgun.openapi.yaml")
 STATUS = "/v2/x509/email.example.com/status"
 CERT = "/v2/x509/email.example.com"
 DOMAIN = "/v4/domains/example.com"
-
-
-@pytest.fixture(scope="module")
-def prism_url() -> Iterator[str]:
-    with prism_server(SPEC) as url:
-        yield url
-
-
-@pytest.fixture
-def wire() -> Wire:
-    return Wire()
 
 
 @pytest.fixture

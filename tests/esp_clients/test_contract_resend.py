@@ -15,22 +15,11 @@ import pytest
 
 from esp_clients.base import AccountRef, Capability
 from esp_clients.resend import ResendClient
-from tests.support.prism import Wire, prism_server, spec_file
+from tests.support.prism import Wire, spec_file
 
 KEY = "re_contract_test_key"
 SPEC = spec_file("resend.openapi.yaml")
 DOMAIN_ID = "d91cd9bd-1176-453e-8fc1-35364d380206"
-
-
-@pytest.fixture(scope="module")
-def prism_url() -> Iterator[str]:
-    with prism_server(SPEC) as url:
-        yield url
-
-
-@pytest.fixture
-def wire() -> Wire:
-    return Wire()
 
 
 @pytest.fixture

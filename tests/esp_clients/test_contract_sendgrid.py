@@ -11,24 +11,14 @@ from contextlib import contextmanager
 
 import pytest
 
-from esp_clients.base import AccountRef, EspRejected, EspUnavailable
+from esp_clients.base import AccountRef
+from esp_clients.errors import EspRejected, EspUnavailable
 from esp_clients.sendgrid import SendGridClient
-from tests.support.prism import Wire, prism_server, spec_file
+from tests.support.prism import Wire, spec_file
 
 KEY = "SG.contract-test-key"
 SPEC = spec_file("sendgrid-link-branding.openapi.yaml")
 REASON = 'Expected CNAME to match "sendgrid.net." but found "example.com.".'
-
-
-@pytest.fixture(scope="module")
-def prism_url() -> Iterator[str]:
-    with prism_server(SPEC) as url:
-        yield url
-
-
-@pytest.fixture
-def wire() -> Wire:
-    return Wire()
 
 
 @contextmanager

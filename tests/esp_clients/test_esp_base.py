@@ -14,14 +14,6 @@ from esp_clients.base import (
     AccountRef,
     Capability,
     CertificateState,
-    EspAuthError,
-    EspBadResponse,
-    EspError,
-    EspNotFound,
-    EspRateLimited,
-    EspRejected,
-    EspUnavailable,
-    EspUnsupported,
     ShapeError,
     TrackingDomain,
     Unsupported,
@@ -32,8 +24,18 @@ from esp_clients.base import (
     opt_str,
     quote_segment,
     redact,
-    require,
     sanitize,
+)
+from esp_clients.client import require
+from esp_clients.errors import (
+    EspAuthError,
+    EspBadResponse,
+    EspError,
+    EspNotFound,
+    EspRateLimited,
+    EspRejected,
+    EspUnavailable,
+    EspUnsupported,
 )
 from esp_clients.http import HttpApi, backoff, header_wait, paginate
 

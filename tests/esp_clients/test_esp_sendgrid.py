@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 
-import httpx
 import pytest
 import respx
 
-from esp_clients import AwsCredentials, make_client
-from esp_clients.base import (
-    AccountRef,
-    Capability,
-    EspAuthError,
+from esp_clients.base import AccountRef, Capability, TrackingDomain
+from esp_clients.errors import (
     EspBadResponse,
-    EspNotFound,
-    EspRateLimited,
-    EspRejected,
     EspUnavailable,
     EspUnsupported,
-    TrackingDomain,
 )
 from esp_clients.sendgrid import SendGridClient, parse_link
 
@@ -111,11 +102,6 @@ def test_subuser_and_eu_region(sleeps: list[float]) -> None:
     assert route.calls.last.request.headers["on-behalf-of"] == "brand-sub"
 
 
-def test_unknown_region_is_refused() -> None:
-    with pytest.raises(ValueError, match="region"):
-        SendGridClient(AccountRef(name="x", esp="sendgrid", region="mars"), CANARY)
-
-
 def test_auto_ssl_records_infer_https(client: SendGridClient, api: respx.MockRouter) -> None:
     ready = link(
         1,
@@ -171,87 +157,6 @@ def test_validate_500_becomes_unavailable_with_the_message(
     assert sleeps == [0.5, 1.0, 2.0]
 
 
-@pytest.mark.parametrize("status", [401, 403])
-def test_auth_errors(client: SendGridClient, api: respx.MockRouter, status: int) -> None:
-    body = {"errors": [{"field": None, "message": "authorization required"}]}
-    api.get("/v3/whitelabel/links").respond(status, json=body)
-    with pytest.raises(EspAuthError) as caught:
-        client.list_tracking_domains()
-    assert "trackdeck creds set acme" in str(caught.value)
-    assert "authorization required" in str(caught.value)
-
-
-def test_not_found(client: SendGridClient, api: respx.MockRouter) -> None:
-    api.get("/v3/whitelabel/links/9").respond(404, json={"errors": [{"message": "not found"}]})
-    with pytest.raises(EspNotFound, match="not found"):
-        client.get("9")
-
-
-def test_429_with_retry_after_then_success(
-    client: SendGridClient, api: respx.MockRouter, sleeps: list[float]
-) -> None:
-    too_many = {"errors": [{"field": None, "message": "too many requests"}]}
-    api.get("/v3/whitelabel/links").mock(
-        side_effect=[
-            httpx.Response(429, json=too_many, headers={"Retry-After": "3"}),
-            httpx.Response(200, json=[link()]),
-        ]
-    )
-    assert len(client.list_tracking_domains()) == 1
-    assert sleeps == [3.0]
-
-
-def test_429_with_ratelimit_reset_then_success(
-    client: SendGridClient, api: respx.MockRouter, sleeps: list[float]
-) -> None:
-    reset = {"X-RateLimit-Reset": str(int(NOW) + 5), "X-RateLimit-Remaining": "0"}
-    api.get("/v3/whitelabel/links").mock(
-        side_effect=[httpx.Response(429, headers=reset), httpx.Response(200, json=[])]
-    )
-    assert client.list_tracking_domains() == ()
-    assert sleeps == [5.0]
-
-
-def test_429_forever_is_rate_limited(
-    client: SendGridClient, api: respx.MockRouter, sleeps: list[float]
-) -> None:
-    api.get("/v3/whitelabel/links").respond(429, headers={"Retry-After": "1"})
-    with pytest.raises(EspRateLimited) as caught:
-        client.list_tracking_domains()
-    assert caught.value.retry_after == 1.0
-    assert len(sleeps) == 3
-
-
-@pytest.mark.parametrize(
-    "response",
-    [
-        httpx.Response(500, json={"errors": [{"message": "boom"}]}),
-        httpx.Response(502, html="<html><h1>502 Bad Gateway</h1></html>"),
-        httpx.Response(503, text="unavailable"),
-    ],
-)
-def test_server_errors_end_unavailable(
-    client: SendGridClient, api: respx.MockRouter, sleeps: list[float], response: httpx.Response
-) -> None:
-    api.get("/v3/whitelabel/links").mock(return_value=response)
-    with pytest.raises(EspUnavailable) as caught:
-        client.list_tracking_domains()
-    assert caught.value.status == response.status_code
-    assert sleeps == [0.5, 1.0, 2.0]
-
-
-def test_connect_timeout(client: SendGridClient, api: respx.MockRouter) -> None:
-    api.get("/v3/whitelabel/links").mock(side_effect=httpx.ConnectTimeout("slow"))
-    with pytest.raises(EspUnavailable, match="timed out"):
-        client.list_tracking_domains()
-
-
-def test_malformed_json(client: SendGridClient, api: respx.MockRouter) -> None:
-    api.get("/v3/whitelabel/links").respond(200, text="[{oops")
-    with pytest.raises(EspBadResponse, match="not valid JSON"):
-        client.list_tracking_domains()
-
-
 @pytest.mark.parametrize(
     "body",
     [{"result": []}, [{"dns": {}}], [{"id": 1, "dns": {"domain_cname": "x"}}], ["nope"]],
@@ -259,12 +164,6 @@ def test_malformed_json(client: SendGridClient, api: respx.MockRouter) -> None:
 def test_wrong_shape(client: SendGridClient, api: respx.MockRouter, body: object) -> None:
     api.get("/v3/whitelabel/links").respond(200, json=body)
     with pytest.raises(EspBadResponse, match="unexpected response shape"):
-        client.list_tracking_domains()
-
-
-def test_oversized_response(client: SendGridClient, api: respx.MockRouter) -> None:
-    api.get("/v3/whitelabel/links").respond(200, json=[link(1, pad="x" * 5_100_000)])
-    with pytest.raises(EspBadResponse, match="larger than"):
         client.list_tracking_domains()
 
 
@@ -287,31 +186,6 @@ def test_certificate_calls_are_unsupported(client: SendGridClient) -> None:
         with pytest.raises(EspUnsupported, match="Auto-SSL") as caught:
             call(client_domain())
         assert caught.value.capability is Capability.CERTIFICATE
-
-
-def test_canary_never_leaks(
-    client: SendGridClient, api: respx.MockRouter, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG, logger="trackdeck.esp")
-    api.get("/v3/whitelabel/links").respond(
-        400, json={"errors": [{"message": f"key {CANARY} refused"}]}
-    )
-    with pytest.raises(EspRejected) as caught:
-        client.list_tracking_domains()
-    texts = [str(caught.value), repr(caught.value), repr(client), repr(client._api)]
-    texts += [record.getMessage() for record in caplog.records]
-    assert caplog.records
-    assert all(CANARY not in text for text in texts)
-
-
-def test_registry_builds_sendgrid_and_refuses_aws_credentials() -> None:
-    made = make_client(ACCOUNT, CANARY)
-    assert isinstance(made, SendGridClient)
-    made.close()
-    creds = AwsCredentials(access_key_id="AKIA", secret_access_key=CANARY)
-    assert CANARY not in repr(creds)
-    with pytest.raises(EspAuthError, match="needs an API key"):
-        make_client(ACCOUNT, creds)
 
 
 def client_domain() -> TrackingDomain:

@@ -12,9 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checks.names import normalize_host
-from esp_clients import API_ESPS
 from esp_clients.base import AccountRef
-from esp_clients.facts import ESPS
+from esp_clients.registry import DNS_ONLY_ESPS, KNOWN_ESPS
 from tests.support.data import INVENTORIES
 from tui.inventory import model as inv
 from tui.inventory.files import write_new_file
@@ -67,7 +66,7 @@ def test_example_inventory_loads_and_covers_the_documented_features() -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
     assert example_inventory_text() == text
     esps = {account.esp for account in inventory.accounts}
-    assert esps & inv.DNS_ONLY_ESPS, "the example shows a DNS-only ESP"
+    assert esps & DNS_ONLY_ESPS, "the example shows a DNS-only ESP"
     assert {"sendgrid", "mailgun", "ses"} <= esps
     assert any(account.region == "eu" for account in inventory.accounts)
     assert any(entry.expect_target for entry in inventory.entries)
@@ -148,12 +147,6 @@ def test_host_under_two_accounts_is_not_an_error_but_a_shared_host() -> None:
     assert shared[0].host == "links.acme.test"
     assert shared[0].accounts == ("acme-sg", "acme-mg")
     assert [entry.line for entry in shared[0].entries] == [11, 12]
-
-
-def test_known_esps_match_the_esp_facts() -> None:
-    assert frozenset(ESPS) == inv.KNOWN_ESPS
-    assert inv.API_ESPS == API_ESPS
-    assert inv.API_ESPS.isdisjoint(inv.DNS_ONLY_ESPS)
 
 
 # --- problems ----------------------------------------------------------------------------------
@@ -476,7 +469,7 @@ DOCUMENTS = st.dictionaries(
 
 
 ACCOUNT_TABLES = st.fixed_dictionaries(
-    {"esp": st.sampled_from([*sorted(inv.KNOWN_ESPS), "SendGrid"]) | SCALARS},
+    {"esp": st.sampled_from([*sorted(KNOWN_ESPS), "SendGrid"]) | SCALARS},
     optional={key: SCALARS for key in ("region", "api_base", "subuser", "subaccount", "profile")},
 )
 TRACKING_ITEMS = st.fixed_dictionaries(

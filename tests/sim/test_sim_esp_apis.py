@@ -10,17 +10,14 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from esp_clients.base import (
-    AwsCredentials,
+from esp_clients.base import AwsCredentials, EspClient, EspSecret, TrackingDomain
+from esp_clients.errors import (
     EspAuthError,
-    EspClient,
     EspError,
     EspNotFound,
     EspRateLimited,
     EspRejected,
-    EspSecret,
     EspUnavailable,
-    TrackingDomain,
 )
 from tui.inventory.model import Account
 from tui.sim.esp_apis.simulated import SimDomain, SimulatedEsp, SimulatedEsps

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from esp_clients import AwsCredentials, EspError, EspSecret, make_client
-from esp_clients.base import EspUnsupported
+from esp_clients.errors import EspUnsupported
 from tests.support.fakes import MemoryKeyring, domain
 from tests.support.worlds import DnsWorld
 from tui.cli.main import build_parser

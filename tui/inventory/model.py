@@ -3,23 +3,12 @@ settings, and the problems a hand-written file can have (file, line and field)."
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from esp_clients.base import AccountRef
-
-API_ESPS = frozenset({"sendgrid", "mailgun", "sparkpost", "mandrill", "ses", "resend"})
-DNS_ONLY_ESPS = frozenset(
-    {"postmark", "mailjet", "brevo", "klaviyo", "hubspot", "activecampaign", "mailchimp"}
-)
-KNOWN_ESPS = API_ESPS | DNS_ONLY_ESPS
-REGIONS: Mapping[str, tuple[str, ...]] = {
-    "sendgrid": ("global", "eu"),
-    "mailgun": ("us", "eu"),
-    "sparkpost": ("us", "eu"),
-}
-"""Each ESP's region names, default first; SES takes any AWS region name; the others none."""
+from esp_clients.registry import API_ESPS
 
 SECRETS_POLICY = (
     "secrets never go in the inventory: remove it and store the secret with "

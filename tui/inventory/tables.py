@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from typing import TypeVar
 
 from checks.servers import parse_server
+from esp_clients.registry import API_ESPS, ENTRIES, KNOWN_ESPS, REGIONS
 from tui.inventory.credentials import env_var_name
-from tui.inventory.model import API_ESPS, KNOWN_ESPS, REGIONS, Account, Settings
+from tui.inventory.model import Account, Settings
 from tui.inventory.source import SourceReader, Where, is_secret_key, suggest, type_word
 
-_AWS_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
 _ACCOUNT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _ESP_ONLY = {"subuser": "sendgrid", "subaccount": "sparkpost", "profile": "ses"}
 _SETTINGS_KEYS = (
@@ -256,11 +256,15 @@ class TableReader(SourceReader):
 
 def _region_problem(esp: str, region: str | None) -> str | None:
     """What is wrong with `region` for `esp`, or None."""
-    if esp == "ses":
+    entry = ENTRIES.get(esp)
+    if entry is not None and entry.aws_regions:
         if region is None:
-            return 'ses accounts need their AWS region, e.g. region = "eu-west-1"'
-        valid = bool(_AWS_REGION.fullmatch(region))
-        return None if valid else f'{region!r} is not an AWS region name like "eu-west-1"'
+            return f'{esp} accounts need their AWS region, e.g. region = "eu-west-1"'
+        return (
+            None
+            if entry.accepts(region)
+            else f'{region!r} is not an AWS region name like "eu-west-1"'
+        )
     names = REGIONS.get(esp, ())
     if not region or region in names:
         return None

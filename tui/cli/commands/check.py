@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from checks.engine import Target, scan
 from checks.model import HostReport
 from checks.names import normalize_host
-from esp_clients.facts import ESPS, all_facts
+from esp_clients.facts import all_facts
+from esp_clients.registry import ESPS
 from tui.cli.common import add_network_options, add_output_options, network_options
 from tui.cli.output import stdout_console, write_json, write_table
 from tui.fleet.expectations import guess_for_target
