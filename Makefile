@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PRISM := node_modules/.bin/prism
 
-.PHONY: demo test lint typecheck pytest specs fuzz fmt screenshots clean bench
+.PHONY: demo test lint typecheck pytest specs package-check fuzz fmt screenshots clean bench
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -19,7 +19,7 @@ $(PRISM): package.json package-lock.json
 demo: $(STAMP)
 	$(VENV)/bin/trackdeck demo
 
-test: $(STAMP) lint typecheck pytest
+test: $(STAMP) lint typecheck pytest package-check
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -35,6 +35,23 @@ pytest: $(STAMP) $(PRISM) specs
 # .cache/specs and checked: from $(TRACKDECK_SPECS_MIRROR) when set, else from the pinned commits.
 specs: $(STAMP)
 	$(PY) -m tests.support.vendor_specs
+
+# The install path users take (pipx/uv tool install): the wheel alone, with only the runtime
+# dependencies, in a fresh virtualenv, run from a directory outside the checkout.
+DIST := .cache/dist
+WHEEL_VENV := .cache/wheel-venv
+package-check: $(STAMP)
+	rm -rf $(DIST) $(WHEEL_VENV)
+	$(PY) -m pip wheel --quiet --no-deps --wheel-dir $(DIST) .
+	python3 -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/python -m pip install --quiet $(DIST)/trackdeck-*.whl
+	cd $$(mktemp -d) && \
+	  ! $(CURDIR)/$(WHEEL_VENV)/bin/python -c 'import pytest' 2>/dev/null && \
+	  $(CURDIR)/$(WHEEL_VENV)/bin/trackdeck --version && \
+	  $(CURDIR)/$(WHEEL_VENV)/bin/trackdeck check --help >/dev/null && \
+	  { $(CURDIR)/$(WHEEL_VENV)/bin/trackdeck demo --json > demo.json; test $$? -eq 2; } && \
+	  $(CURDIR)/$(WHEEL_VENV)/bin/python -c 'import json; d = json.load(open("demo.json")); assert d["command"] == "demo" and len(d["domains"]) > 10' && \
+	  echo "package-check: the wheel installs alone and runs the demo"
 
 BENCH_STAMP := $(VENV)/.bench-installed
 

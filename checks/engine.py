@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -20,6 +22,8 @@ from checks.http import check_http
 from checks.model import Expectation, Facts, Finding, HostReport, Severity
 from checks.psl import registered_domain
 from checks.tls import check_tls
+
+LOG = logging.getLogger("trackdeck.checks")
 
 Guesser = Callable[["Target", tuple[str, ...]], Expectation]
 """Builds a target's expectation from its CNAME chain when the caller has none (ESP guess)."""
@@ -48,7 +52,9 @@ def _no_guess(_target: Target, _chain: tuple[str, ...]) -> Expectation:
 
 def check_host(target: Target, ctx: CheckContext, guess: Guesser = _no_guess) -> HostReport:
     """Every check for one host; never raises for network conditions."""
+    laps = Laps()
     resolved = resolve_host(target.host, ctx)
+    laps.lap("dns")
     expectation = target.expectation or guess(target, resolved.chain)
     findings: list[Finding] = list(evaluate_dns(resolved, expectation))
     facts = Facts(cname_chain=resolved.chain, addresses=resolved.addresses)
@@ -57,6 +63,7 @@ def check_host(target: Target, ctx: CheckContext, guess: Guesser = _no_guess) ->
         auth = check_authoritative(resolved, ctx)
         zone = auth.zone
         findings = reconcile(findings, auth, expectation)
+        laps.lap("authoritative")
     if resolved.status is not DnsStatus.ERROR and not ctx.cancelled.is_set():
         caa_findings, relevant = check_caa(resolved, expectation, ctx, zone)
         findings.extend(caa_findings)
@@ -65,9 +72,11 @@ def check_host(target: Target, ctx: CheckContext, guess: Guesser = _no_guess) ->
             caa_owner=relevant.owner,
             caa_records=tuple(record.text() for record in relevant.records),
         )
+        laps.lap("caa")
     if not ctx.cancelled.is_set():
         web_findings, facts = _web_checks(resolved, expectation, ctx, facts)
         findings.extend(web_findings)
+        laps.lap("tls+http")
     if not ctx.cancelled.is_set():
         list_findings, verdicts = check_blocklists(target.host, ctx)
         findings.extend(list_findings)
@@ -77,14 +86,36 @@ def check_host(target: Target, ctx: CheckContext, guess: Guesser = _no_guess) ->
                 f"{verdict.list_name}: {verdict.status} {verdict.meaning}".strip()
                 for verdict in verdicts
             ),
+            blocklist_verdicts=tuple((verdict.list_name, verdict.status) for verdict in verdicts),
         )
-    return HostReport(
+        laps.lap("blocklists")
+    report = HostReport(
         host=target.host,
         key=target.report_key,
         expectation=expectation,
         findings=tuple(findings),
         facts=facts,
     )
+    if LOG.isEnabledFor(logging.DEBUG):
+        LOG.debug("%s: %s in %s", target.host, report.health.value, laps)
+    return report
+
+
+class Laps:
+    """How long each stage of one host's checks took, for `--debug`."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+        self.times: list[tuple[str, float]] = []
+
+    def lap(self, stage: str) -> None:
+        """The stage that just ended."""
+        now = time.perf_counter()
+        self.times.append((stage, now - self.last))
+        self.last = now
+
+    def __str__(self) -> str:
+        return ", ".join(f"{stage} {seconds * 1000:.0f} ms" for stage, seconds in self.times)
 
 
 def reconcile(findings: list[Finding], auth: AuthCheck, expectation: Expectation) -> list[Finding]:
@@ -118,6 +149,7 @@ def _web_checks(
             tls_sans=cert.sans,
             tls_not_after=cert.not_after.isoformat(),
             tls_days_left=days,
+            tls_serial=cert.serial,
         )
         http_findings, probe = check_http(resolved.host, with_cert[0].address, ctx)
         findings.extend(http_findings)

@@ -118,8 +118,11 @@ class Facts:
     tls_sans: tuple[str, ...] = ()
     tls_not_after: str | None = None
     tls_days_left: int | None = None
+    tls_serial: str | None = None
     http_status: int | None = None
     blocklist_answers: tuple[str, ...] = ()
+    blocklist_verdicts: tuple[tuple[str, str], ...] = ()
+    """(list name, `listed` / `clean` / `not_tested`) for each URI blocklist asked."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -51,3 +51,22 @@ def _check_labels(host: str) -> str:
     if labels[-1].isdigit():
         raise ValueError("its last label is numeric")
     return host
+
+
+def host_of(raw: str) -> str:
+    """The host of a pasted URL (``https://links.brand.com/ls/click?…``, with or without its scheme)
+    or of a plain name, normalised; ValueError as `normalize_host`."""
+    text = raw.strip()
+    if "://" in text:
+        netloc = text.split("://", 1)[1]
+    elif "/" in text or "?" in text:
+        netloc = text
+    else:
+        return normalize_host(text)
+    authority = re.split(r"[/?#]", netloc, maxsplit=1)[0]
+    host = authority.rpartition("@")[2]
+    if host.startswith("["):
+        host = host.split("]", 1)[0] + "]"
+    elif host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    return normalize_host(host)

@@ -37,6 +37,9 @@ class EspFacts:
     proxy: str = ALLOWED
     https_expected: bool = True
     https_note: str = ""
+    certificate_by_esp: bool = False
+    """Whether the ESP obtains and renews the tracking host's certificate itself (so one close to
+    expiry is a failing renewal, not a date to wait for)."""
 
     @property
     def has_api(self) -> bool:
@@ -68,6 +71,7 @@ _FACTS: tuple[EspFacts, ...] = (
     EspFacts(
         esp="sendgrid",
         variant="",
+        certificate_by_esp=True,
         label="SendGrid",
         targets=("sendgrid.net", "click.sendgrid.net"),
         shared_hosts=("sendgrid.net", "ct.sendgrid.net"),
@@ -80,6 +84,7 @@ _FACTS: tuple[EspFacts, ...] = (
     EspFacts(
         esp="sendgrid",
         variant="eu",
+        certificate_by_esp=True,
         label="SendGrid EU",
         targets=("sendgrid.net", "eu.sendgrid.net", "click.sendgrid.net"),
         shared_hosts=("eu.sendgrid.net",),
@@ -92,6 +97,7 @@ _FACTS: tuple[EspFacts, ...] = (
     EspFacts(
         esp="mailgun",
         variant="",
+        certificate_by_esp=True,
         label="Mailgun",
         targets=("mailgun.org",),
         shared_hosts=("mailgun.org",),
@@ -103,6 +109,7 @@ _FACTS: tuple[EspFacts, ...] = (
     EspFacts(
         esp="mailgun",
         variant="eu",
+        certificate_by_esp=True,
         label="Mailgun EU",
         targets=("eu.mailgun.org",),
         shared_hosts=("eu.mailgun.org",),
@@ -114,6 +121,7 @@ _FACTS: tuple[EspFacts, ...] = (
     EspFacts(
         esp="sparkpost",
         variant="",
+        certificate_by_esp=True,
         label="SparkPost",
         targets=("v2.spgo.io",),
         shared_hosts=("spgo.io",),
@@ -125,6 +133,7 @@ _FACTS: tuple[EspFacts, ...] = (
     EspFacts(
         esp="sparkpost",
         variant="eu",
+        certificate_by_esp=True,
         label="SparkPost EU",
         targets=("eu.v2.spgo.io",),
         shared_hosts=("eu.spgo.io",),
@@ -188,6 +197,7 @@ _FACTS: tuple[EspFacts, ...] = (
     EspFacts(
         esp="resend",
         variant="",
+        certificate_by_esp=True,
         label="Resend",
         guess_suffixes=(".resend.com",),
         cas=("amazon.com",),

@@ -23,7 +23,7 @@ from tests.support.data import REPO
 PACKAGES = ("checks", "esp_clients", "tui")
 CORE = frozenset({"checks", "esp_clients"})
 BELOW_FLEET = CORE | {"tui.inventory", "tui.report"}
-FEATURES = BELOW_FLEET | {"tui.fleet", "tui.actions", "tui.email", "tui.sim"}
+FEATURES = BELOW_FLEET | {"tui.fleet", "tui.actions", "tui.email", "tui.sim", "tui.history"}
 
 ALLOWED: Mapping[str, frozenset[str]] = {
     "checks": frozenset(),
@@ -34,6 +34,7 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "tui.actions": BELOW_FLEET | {"tui.fleet"},
     "tui.email": BELOW_FLEET | {"tui.fleet"},
     "tui.sim": BELOW_FLEET | {"tui.fleet"},
+    "tui.history": BELOW_FLEET | {"tui.fleet"},
     "tui.app": FEATURES,
     "tui.cli": FEATURES | {"tui.app"},
     "tui": frozenset({"tui.cli"}),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import io
 import json
 import subprocess
 import sys
@@ -63,14 +65,37 @@ def test_json_shape_is_exactly_the_documented_one(
 ) -> None:
     assert setup.run(HEALTHY, "--json") == 0
     document = json.loads(capsys.readouterr().out)
-    assert set(document) == {"version", "domains"} and document["version"] == 1
+    assert list(document) == [
+        "version",
+        "generated_at",
+        "trackdeck_version",
+        "command",
+        "scan",
+        "history",
+        "domains",
+        "resolved",
+    ]
+    assert document["history"] is None and document["resolved"] == [], "check keeps no history"
+    assert document["version"] == 1 and document["command"] == "check"
+    assert document["scan"]["hosts"] == 1 and document["scan"]["health"]["ok"] == 1
+    assert document["generated_at"].endswith("Z")
     (domain,) = document["domains"]
     assert list(domain) == ["host", "esp", "health", "findings"]
     assert domain["host"] == HEALTHY and domain["esp"] == "mailgun" and domain["health"] == "ok"
     codes = {finding["code"] for finding in domain["findings"]}
     assert {"dns.ok", "caa.ok", "tls.ok", "http.ok", "blocklist.clean"} <= codes
     for finding in domain["findings"]:
-        assert list(finding) == ["code", "severity", "title", "detail", "fix", "evidence"]
+        assert list(finding) == [
+            "code",
+            "severity",
+            "title",
+            "detail",
+            "fix",
+            "evidence",
+            "since",
+            "change",
+        ]
+        assert finding["since"] is None and finding["change"] is None
         assert isinstance(finding["evidence"], list)
 
 
@@ -100,6 +125,36 @@ def test_esp_is_guessed_from_the_chain(setup: Setup, capsys: pytest.CaptureFixtu
     assert [domain["esp"] for domain in domains] == ["sparkpost", "ses"]
 
 
+def test_hosts_come_from_urls_a_file_and_standard_input(
+    setup: Setup,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    hosts = tmp_path / "hosts.txt"
+    hosts.write_text(
+        "# tracking hosts of the shop\n"
+        "wrong.brand.example   # the old one\n"
+        "\n"
+        f"https://{HEALTHY}/ls/click?upn=abc#x\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{HEALTHY.upper()}.\ndangling.brand.example\n"))
+    pasted = f"http://user@{HEALTHY}:8080/wf/click?upn=1"
+    assert setup.run(pasted, "-", "--file", str(hosts), "--json", "--no-blocklists") == 2
+    hosts_seen = [domain["host"] for domain in json.loads(capsys.readouterr().out)["domains"]]
+    assert hosts_seen == [HEALTHY, "dangling.brand.example", "wrong.brand.example"]
+
+
+def test_a_bad_line_in_a_hosts_file_is_named(
+    setup: Setup, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    hosts = tmp_path / "hosts.txt"
+    hosts.write_text(f"{HEALTHY}\nnot a host\n", encoding="utf-8")
+    assert setup.run("--file", str(hosts)) == 64
+    assert f"{hosts}:2: 'not a host' is not a valid host name" in capsys.readouterr().err
+
+
 def test_verbose_shows_evidence(setup: Setup, capsys: pytest.CaptureFixture[str]) -> None:
     setup.run("wrong.brand.example", "--esp", "mailgun", "-v", "--no-blocklists")
     assert "wrong.brand.example A" in capsys.readouterr().out
@@ -109,13 +164,15 @@ def test_verbose_shows_evidence(setup: Setup, capsys: pytest.CaptureFixture[str]
     ("argv", "message"),
     [
         (["check", "links..brand.example"], "not a valid host name"),
-        (["check", "https://links.brand.example/x"], "is a URL"),
+        (["check", "https://links..brand.example/x"], "not a valid host name"),
+        (["check", "--file", "/nonexistent/hosts.txt"], "cannot read /nonexistent/hosts.txt"),
+        (["check", "x.example", "--json", "--format", "csv"], "two formats"),
         (["check", "x.example", "--resolver", "not-an-ip"], "not an IP address"),
         (["check", "x.example", "--resolver", "127.0.0.1:99999"], "invalid port"),
         (["check", "x.example", "--ca-bundle", "/nonexistent/ca.pem"], "cannot read that file"),
         (["check", "x.example", "--timeout", "0"], "--timeout must be"),
         (["check", "x.example", "--esp", "nosuchesp"], "invalid choice"),
-        (["check"], "required"),
+        (["check"], "give at least one HOST, --file FILE, or -"),
         ([], "Ways to start"),
     ],
 )
@@ -132,7 +189,9 @@ def test_the_bare_command_loads_no_other_command_and_names_typos() -> None:
     """`trackdeck` alone opens the dashboard without importing the other commands (some load the
     whole engine); every subcommand is still known, and a misspelt one is named by argparse."""
     choices = next(
-        action.choices for action in build_parser()._actions if action.dest == "==SUPPRESS=="
+        action.choices
+        for action in build_parser()._actions
+        if isinstance(action, argparse._SubParsersAction)
     )
     assert set(COMMANDS) == set(choices or ())
     code = (

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 
 import httpx
 import pytest
-from rich.console import Console
 
 from checks.context import CheckContext
 from checks.dnsclient import DnsClient
@@ -45,7 +44,8 @@ from tests.support.worlds import (
     free_port_on,
     world_zones,
 )
-from tui.cli.output import write_json, write_table
+from tui.cli.formats.document import from_reports
+from tui.cli.formats.write import FORMATS, render
 from tui.fleet.expectations import guess_for_target
 from tui.fleet.network import DQS_ACCOUNT
 from tui.fleet.scan import FleetScan
@@ -241,10 +241,12 @@ RUNNERS: dict[str, Callable[[FaultCase, Rig], Outcome]] = {
 
 
 def rendered(reports: tuple[HostReport, ...]) -> str:
-    """The JSON and the table of the scan, as `trackdeck check` and `scan` print them."""
+    """The scan in every output format, as `trackdeck check` and `scan` write them."""
+    now = dt.datetime.now(dt.UTC)
+    document = from_reports("check", reports, now, now)
     stream = io.StringIO()
-    write_json(list(reports), stream)
-    write_table(list(reports), Console(file=stream, width=160), verbose=True)
+    for name in FORMATS:
+        render(document, name, stream, verbose=True)
     return stream.getvalue()
 
 

@@ -3,8 +3,10 @@ reach the network, credentials, ESP clients, the audit log and the read-only swi
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
 from checks.context import CheckContext, WallClock, utc_now
@@ -13,6 +15,7 @@ from tui.fleet.esp_accounts import ClientFactory
 from tui.fleet.network import REAL_NETWORK, Environment, NetworkOptions, build_context
 from tui.fleet.rows import FleetRow, pending_rows
 from tui.fleet.scan import FleetScan
+from tui.history.model import ScannedHost
 from tui.inventory.credentials import CredentialStore
 from tui.inventory.model import Inventory
 
@@ -42,6 +45,10 @@ class Session:
     context_factory: Callable[[], CheckContext] | None = None
     scan_in_child: bool = False
     """Run fleet scans in a child process (see `tui.fleet.child`), keeping this one for the UI."""
+    history: Path | None = None
+    """The scan history file (None: no history kept)."""
+    history_seed: Callable[[Path, Sequence[ScannedHost], dt.datetime], bool] | None = None
+    """Writes a past into an empty history before the first scan is recorded (the demo)."""
 
     def context(self) -> CheckContext:
         """A fresh CheckContext (each scan gets its own answer cache)."""

@@ -1,7 +1,8 @@
-"""Creating files safely: atomically, and never over an existing file."""
+"""Writing files safely: atomically, and (for the user's own files) never over an existing one."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import tempfile
@@ -37,6 +38,35 @@ def write_new_file(path: Path, text: str) -> None:
             _write_exclusive(path, text)
     finally:
         os.unlink(temporary)
+    _fsync_directory(path.parent)
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Put `data` at `path` atomically, replacing what is there: a reader (node_exporter's textfile
+    collector, a cron job's consumer) sees the old file or the new one, never half of either.
+
+    The directory must exist (it is the user's, and is neither created nor re-permissioned); the file
+    keeps the mode of the one it replaces, or gets 0644 so that collectors running as another user
+    can read it.
+    """
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mode = 0o644
+    descriptor, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fchmod(handle.fileno(), mode)
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
     _fsync_directory(path.parent)
 
 

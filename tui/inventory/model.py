@@ -54,6 +54,9 @@ class Settings:
     ca_bundle: str | None = None
     blocklists: bool = True
     email_max_domains: int = 10
+    history: str | None = ""
+    """Where the scan history goes: "" the default file, a path, or None to keep none."""
+    history_days: int = 400
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -36,8 +36,15 @@ def state_dir(environ: Mapping[str, str] | None = None) -> Path:
     return _xdg_base("XDG_STATE_HOME", ".local/state", environ) / APP_NAME
 
 
+INVENTORY_VARIABLE = "TRACKDECK_INVENTORY"
+
+
 def default_inventory_path(environ: Mapping[str, str] | None = None) -> Path:
-    """The inventory the dashboard and `trackdeck scan` open when no ``-i FILE`` is given."""
+    """The inventory the dashboard and `trackdeck scan` open when no ``-i FILE`` is given:
+    ``$TRACKDECK_INVENTORY`` when set, else ``$XDG_CONFIG_HOME/trackdeck/inventory.toml``."""
+    named = (os.environ if environ is None else environ).get(INVENTORY_VARIABLE, "").strip()
+    if named:
+        return Path(named).expanduser()
     return config_dir(environ) / "inventory.toml"
 
 

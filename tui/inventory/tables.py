@@ -27,6 +27,8 @@ _SETTINGS_KEYS = (
     "ca_bundle",
     "blocklists",
     "email_max_domains",
+    "history",
+    "history_days",
 )
 _ACCOUNT_KEYS = ("esp", "region", "api_base", "subuser", "subaccount", "profile")
 
@@ -72,7 +74,27 @@ class TableReader(SourceReader):
                 where=where,
                 default=default.email_max_domains,
             ),
+            history=self.history(table, where),
+            history_days=self.ranged(
+                table, "history_days", int, bounds=(1, 36_500), where=where, default=400
+            ),
         )
+
+    def history(self, table: Mapping[str, object], where: Where) -> str | None:
+        """`history = "PATH"`, `history = false` (keep none) or nothing (the default file)."""
+        if "history" not in table:
+            return ""
+        value = table["history"]
+        if value is False:
+            return None
+        if isinstance(value, str) and value.strip():
+            return os.path.expanduser(value.strip())
+        self.add(
+            where("history"),
+            "settings.history",
+            f"must be a file path or false, not {type_word(value)}",
+        )
+        return ""
 
     def ranged(
         self,

@@ -16,8 +16,14 @@ EXIT_UNKNOWN = 3
 """Nothing fails, but something could not be checked."""
 EXIT_USAGE = 64
 """A usage or configuration error (BSD's EX_USAGE): bad options, a bad or missing inventory."""
+EXIT_SOFTWARE = 70
+"""trackdeck itself failed (BSD's EX_SOFTWARE): one line says where the traceback was written."""
+EXIT_CANT_CREATE = 73
+"""The results could not be written to `--output` (BSD's EX_CANTCREAT); the scan itself ran."""
 EXIT_INTERRUPTED = 130
 """Interrupted with Ctrl-C (128 + SIGINT), or a write cancelled while it ran."""
+EXIT_BROKEN_PIPE = 141
+"""Standard output was closed by its reader (`| head`): 128 + SIGPIPE, as a shell would say."""
 
 EXIT_DECLINED = 1
 """A write command: the user answered no, so nothing was written."""

@@ -17,7 +17,7 @@ from tui.cli.common import (
     load,
     network_options,
 )
-from tui.cli.output import stdout_console
+from tui.cli.formats.table import stdout_console
 from tui.fleet.network import ConfigError, build_context
 from tui.inventory.model import Inventory, Settings
 

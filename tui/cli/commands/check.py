@@ -1,22 +1,32 @@
-"""`trackdeck check HOST…`: every outside check for hosts given on the command line, no inventory."""
+"""`trackdeck check HOST…`: every outside check for hosts given on the command line, in a file or on
+standard input (a pasted tracking URL counts as its host), with no inventory."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
+from collections.abc import Iterable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
-from checks.engine import Target, scan
+from checks.engine import Scan, Target
 from checks.model import HostReport
-from checks.names import normalize_host
+from checks.names import host_of
 from esp_clients.facts import all_facts
 from esp_clients.registry import ESPS
-from tui.cli.common import add_network_options, add_output_options, network_options
-from tui.cli.output import stdout_console, write_json, write_table
+from tui.cli.common import CommandError, add_network_options, fail, network_options
+from tui.cli.formats.document import from_reports
+from tui.cli.formats.write import add_format_options, chosen_format, emit_or_say
+from tui.cli.progress import Progress
+from tui.cli.recording import add_history_options, remember
 from tui.fleet.expectations import guess_for_target
 from tui.fleet.network import ConfigError, build_context
-from tui.report.exit_codes import EXIT_USAGE, exit_status
+from tui.history.model import CHECK
+from tui.history.observe import from_reports as observed_hosts
+from tui.inventory.model import Settings
+from tui.report.exit_codes import exit_status
 
 if TYPE_CHECKING:
     from tui.cli.parser import Subcommands
@@ -29,9 +39,19 @@ def add_parser(subparsers: Subcommands) -> None:
         "check",
         help="check hosts with no inventory (ESP guessed from the CNAME chain)",
         description="Check tracking hosts from outside: DNS, CAA, TLS, HTTP, URI blocklists. "
-        "Exit status: 0 ok, 1 warnings, 2 failures, 3 unknowns only, 64 usage error.",
+        "Hosts come from the arguments, from --file, or from standard input with `-`; a pasted "
+        "URL counts as its host. Exit status: 0 ok, 1 warnings, 2 failures, 3 unknowns only, "
+        "64 usage error.",
     )
-    parser.add_argument("hosts", nargs="+", metavar="HOST")
+    parser.add_argument(
+        "hosts", nargs="*", metavar="HOST", help="a host or URL; `-` reads them from standard input"
+    )
+    parser.add_argument(
+        "--file",
+        type=Path,
+        metavar="FILE",
+        help="read hosts from FILE, one per line (`#` starts a comment)",
+    )
     parser.add_argument(
         "--esp",
         choices=names,
@@ -40,37 +60,71 @@ def add_parser(subparsers: Subcommands) -> None:
         "variants like mailgun-eu, sparkpost-eu)",
     )
     add_network_options(parser)
-    add_output_options(parser)
+    add_format_options(parser)
+    add_history_options(parser, scan=False)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Check the hosts and print the table or JSON; the exit status sums up the worst finding."""
+    """Check the hosts and write the results; the exit status sums up the worst finding."""
     try:
-        hosts = list(dict.fromkeys(_host(host) for host in args.hosts))
+        chosen_format(args)
+        hosts = list(dict.fromkeys(_hosts(args)))
         options = network_options(args)
         ctx = build_context(options, args.environment)
-    except (ValueError, ConfigError) as error:
-        print(f"trackdeck check: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    except (CommandError, ValueError, ConfigError) as error:
+        return fail("check", str(error))
     guess = partial(guess_for_target, esp=args.esp)
-    reports = scan(
-        [Target(host=host) for host in hosts], ctx, concurrency=options.concurrency, guess=guess
-    )
-    print_reports(reports, as_json=args.json, verbose=args.verbose)
-    return exit_status(reports)
+    targets = [Target(host=host) for host in hosts]
+    started = dt.datetime.now(dt.UTC)
+    reports = _scan(targets, Scan(targets, ctx, concurrency=options.concurrency, guess=guess))
+    document = from_reports("check", reports, started, dt.datetime.now(dt.UTC))
+    if args.record:
+        document = remember(
+            document, observed_hosts(reports), Settings(), scope=CHECK, resolvers=options.resolvers
+        )
+    failed = emit_or_say(document, args, "check")
+    return exit_status(reports) if failed is None else failed
 
 
-def _host(raw: str) -> str:
+def _scan(targets: list[Target], scan: Scan) -> list[HostReport]:
+    """The reports in the order the hosts were given, with progress on a terminal."""
+    order = {target.report_key: index for index, target in enumerate(targets)}
+    reports = []
+    with Progress([target.report_key for target in targets]) as progress:
+        for report in scan.run():
+            reports.append(report)
+            progress.finished(report.key)
+    return sorted(reports, key=lambda report: order.get(report.key, 0))
+
+
+def _hosts(args: argparse.Namespace) -> Iterator[str]:
+    """Every host asked for, normalised; CommandError names the first bad one and where it was."""
+    words: list[str] = list(args.hosts)
+    if not words and args.file is None:
+        raise CommandError("give at least one HOST, --file FILE, or - to read hosts from stdin")
+    for word in words:
+        if word == "-":
+            yield from _from_lines(sys.stdin, "standard input")
+        else:
+            yield _host(word, "")
+    if args.file is not None:
+        try:
+            with args.file.open(encoding="utf-8") as lines:
+                yield from _from_lines(lines, str(args.file))
+        except OSError as error:
+            raise CommandError(f"cannot read {args.file}: {error.strerror or error}") from None
+
+
+def _from_lines(lines: Iterable[str] | TextIO, source: str) -> Iterator[str]:
+    for number, line in enumerate(lines, start=1):
+        text = line.split("#", 1)[0].strip()
+        if text:
+            yield _host(text, f"{source}:{number}: ")
+
+
+def _host(raw: str, where: str) -> str:
     try:
-        return normalize_host(raw)
+        return host_of(raw)
     except ValueError as error:
-        raise ValueError(f"{raw!r} is not a valid host name: {error}") from None
-
-
-def print_reports(reports: list[HostReport], *, as_json: bool, verbose: bool) -> None:
-    """Write reports to stdout in the chosen format."""
-    if as_json:
-        write_json(reports, sys.stdout)
-    else:
-        write_table(reports, stdout_console(), verbose=verbose)
+        raise CommandError(f"{where}{raw!r} is not a valid host name: {error}") from None

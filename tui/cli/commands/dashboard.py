@@ -11,7 +11,7 @@ from tui.app.session import Session
 from tui.cli.common import CommandError, inventory_path, load, network_options
 from tui.fleet.network import ConfigError, check_options
 from tui.inventory.credentials import CredentialStore
-from tui.report.exit_codes import EXIT_USAGE
+from tui.report.exit_codes import EXIT_SOFTWARE, EXIT_USAGE
 
 START_HINT = """\
 trackdeck: no inventory at {path}. Ways to start:
@@ -61,8 +61,9 @@ def run(args: argparse.Namespace) -> int:
     )
     from tui.app.app import TrackdeckApp  # noqa: PLC0415 - Textual loads only for the dashboard
 
-    TrackdeckApp(session).run()
-    return 0
+    app = TrackdeckApp(session)
+    app.run()
+    return EXIT_SOFTWARE if app.return_code else 0
 
 
 def _no_overrides() -> argparse.Namespace:

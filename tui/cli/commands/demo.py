@@ -6,10 +6,14 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from tui.cli.commands.scan import print_rows
-from tui.cli.output import stdout_console
+from tui.cli.commands.scan import finish, scan_fleet
+from tui.cli.formats.table import stdout_console
+from tui.cli.formats.write import add_format_options, chosen_format
+from tui.cli.recording import add_history_options, remember
+from tui.history.model import INVENTORY
+from tui.history.observe import from_fleet as from_fleet_rows
+from tui.inventory.model import Settings
 from tui.inventory.paths import state_dir
-from tui.report.exit_codes import exit_status
 
 if TYPE_CHECKING:
     from tui.cli.parser import Subcommands
@@ -25,10 +29,11 @@ def add_parser(subparsers: Subcommands) -> None:
         "trackdeck finds. Writes (verify, HTTPS) go to the simulated ESPs; they are audited in "
         f"{state_dir() / 'demo-audit.jsonl'}.",
     )
-    output = parser.add_mutually_exclusive_group()
-    output.add_argument("--table", action="store_true", help="scan headless and print the table")
-    output.add_argument("--json", action="store_true", help="scan headless and print JSON")
-    parser.add_argument("-v", "--verbose", action="store_true", help="with --table: evidence too")
+    parser.add_argument(
+        "--table", action="store_true", help="scan headless and print the table (--format table)"
+    )
+    add_format_options(parser)
+    add_history_options(parser, scan=True)
     parser.add_argument(
         "--read-only", action="store_true", default=argparse.SUPPRESS, help="refuse every write"
     )
@@ -43,18 +48,28 @@ def run(args: argparse.Namespace) -> int:
         read_only=getattr(args, "read_only", False),
         audit_path=state_dir() / "demo-audit.jsonl",
     ) as (session, world, esps):
-        if args.table or args.json:
+        if args.table or args.json or args.format or args.output:
             if args.table:
+                args.format = args.format or "table"
+            if chosen_format(args) == "table" and args.output is None:
                 stdout_console().print(
                     f"[dim]demo world: DNS on {world.dns_text}, {world.tls_count} TLS servers "
                     f"and {len(esps.esps)} ESP accounts simulated on loopback; nothing leaves "
                     "this machine[/dim]"
                 )
-            fleet = session.fleet_scan()
-            order = {row.key: index for index, row in enumerate(fleet.rows())}
-            rows = sorted(fleet.run(), key=lambda row: order.get(row.key, len(order)))
-            print_rows(rows, as_json=args.json, verbose=args.verbose)
-            return exit_status([row.merged_report() for row in rows])
+            document, rows = scan_fleet(session.fleet_scan(), "demo")
+            hosts = from_fleet_rows(rows)
+            if not args.no_history and session.history and session.history_seed:
+                session.history_seed(session.history, hosts, document.started_at)
+            document = remember(
+                document,
+                hosts,
+                Settings(history=str(session.history) if session.history else None),
+                scope=INVENTORY,
+                resolvers=(),
+                disabled=args.no_history,
+            )
+            return finish(document, args)
         from tui.app.app import TrackdeckApp  # noqa: PLC0415 - Textual loads only for the dashboard
 
         TrackdeckApp(session).run()

@@ -1,18 +1,15 @@
-"""Headless output of scan results: the compact table with fixes, and the versioned JSON document."""
+"""The `table` format: one line per host with a verdict per concern, then each host's problems and
+their fixes (`-v`: the evidence too)."""
 
 from __future__ import annotations
-
-import json
-from collections.abc import Mapping, Sequence
-from typing import TextIO
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from checks.model import HostReport
-from tui.report.document import JSON_VERSION, report_json
+from tui.cli.formats.document import ResultRow, ScanDocument
+from tui.history.words import age, history_word
 from tui.report.style import SEVERITY_STYLE, health_text
 from tui.report.summary import problems, summarize
 
@@ -26,36 +23,13 @@ def stdout_console() -> Console:
     return console
 
 
-def write_json(
-    reports: Sequence[HostReport],
-    stream: TextIO,
-    extras: Mapping[str, Mapping[str, object]] | None = None,
-) -> None:
-    """`{"version": 1, "domains": [...]}` on one document."""
-    extras = extras or {}
-    document = {
-        "version": JSON_VERSION,
-        "domains": [
-            report_json(report, extras.get(report.key or report.host)) for report in reports
-        ],
-    }
-    json.dump(document, stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
-
-
-def write_table(
-    reports: Sequence[HostReport],
-    console: Console,
-    *,
-    verbose: bool = False,
-    origins: Mapping[str, tuple[str, str]] | None = None,
-) -> None:
-    """The compact table, then each host's problems with their fixes; `origins` maps a report's
-    key to its (brand, account) for fleet scans, which adds those columns and the ESP view."""
+def write_table(document: ScanDocument, console: Console, *, verbose: bool = False) -> None:
+    """The compact table, then each host's problems with their fixes; a fleet scan adds the brand,
+    account and ESP-view columns."""
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     columns = ["host", "ESP", "health", "DNS", "CAA", "TLS", "lists"]
     concerns = ["dns", "caa", "tls", "lists"]
-    if origins is not None:
+    if document.fleet:
         columns = ["brand", "account", *columns[:-1], "ESP view", "lists"]
         concerns = ["dns", "caa", "tls", "esp", "lists"]
     for column in columns:
@@ -65,27 +39,45 @@ def write_table(
             overflow="ellipsis",
             max_width=None if column in ("host", "health") else 14,
         )
-    for report in reports:
+    for result in document.rows:
+        report = result.report
         cells = summarize(report)
         row = [
             Text(report.host),
             Text(report.expectation.esp_label or "?"),
             health_text(report.health),
         ]
-        if origins is not None:
-            brand, account = origins.get(report.key, ("", ""))
-            row = [Text(brand), Text(account), *row]
+        if document.fleet:
+            row = [Text(result.brand), Text(result.account), *row]
         for concern in concerns:
             cell = cells[concern]
             style = SEVERITY_STYLE[cell.severity] if cell.severity and cell.text else "dim"
             row.append(Text(cell.label(), style=style))
         table.add_row(*row)
     console.print(table)
-    for report in reports:
-        _write_problems(report, console, verbose=verbose)
+    for result in document.rows:
+        _write_problems(result, document, console, verbose=verbose)
+    if document.resolved:
+        console.print()
+        console.print(Text("Resolved since the previous scan", style="bold"))
+        for item in document.resolved:
+            console.print(
+                Text.assemble(
+                    "  ✓ ",
+                    (item.subject.host, "bold"),
+                    " ",
+                    (item.code, "dim"),
+                    f"  {item.title} (was {item.severity.value} for "
+                    f"{age(item.since, document.finished_at)})",
+                ),
+                highlight=False,
+            )
 
 
-def _write_problems(report: HostReport, console: Console, *, verbose: bool) -> None:
+def _write_problems(
+    result: ResultRow, document: ScanDocument, console: Console, *, verbose: bool
+) -> None:
+    report = result.report
     found = problems(report)
     if not found:
         return
@@ -100,6 +92,7 @@ def _write_problems(report: HostReport, console: Console, *, verbose: bool) -> N
                 (finding.code, "dim"),
                 "  ",
                 finding.title,
+                _history_note(document, result, finding.code),
             )
         )
         if finding.detail:
@@ -109,3 +102,10 @@ def _write_problems(report: HostReport, console: Console, *, verbose: bool) -> N
         if verbose:
             for line in finding.evidence:
                 console.print(f"      · {escape(line)}", style="dim", highlight=False)
+
+
+def _history_note(document: ScanDocument, result: ResultRow, code: str) -> Text:
+    history = document.history_of(result, code)
+    if history is None:
+        return Text("")
+    return Text(f"  ({history_word(history, document.finished_at)})", style="dim")

@@ -1,0 +1,258 @@
+"""Every output format of `check`/`scan`: CSV, JSON and Prometheus parsed back by their own readers,
+Markdown against a golden file, and `--output` replacing a file atomically."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from checks.model import Expectation, Facts, Finding, HostReport, Severity, ok
+from esp_clients import CertificateState, TrackingDomain
+from tests.support.data import DATA, REPO
+from tui.cli.formats.csv_rows import COLUMNS
+from tui.cli.formats.document import ResultRow, ScanDocument
+from tui.cli.formats.json_document import document_json
+from tui.cli.formats.write import FORMATS, emit, render
+
+SCHEMA = json.loads((REPO / "docs" / "schemas" / "scan.schema.json").read_text(encoding="utf-8"))
+GOLDEN = DATA / "golden" / "scan.md"
+STARTED = dt.datetime(2026, 12, 6, 9, 30, tzinfo=dt.UTC)
+HOSTILE = 'quote " backslash \\ new\nline, comma | pipe * star `tick` <b>'
+
+
+def proxied() -> HostReport:
+    return HostReport(
+        host="links.bluebell.example",
+        key="bluebell-sg/links.bluebell.example",
+        expectation=Expectation(esp="sendgrid", esp_label="SendGrid"),
+        findings=(
+            Finding(
+                code="dns.proxied",
+                severity=Severity.FAIL,
+                title="Cloudflare proxy in front of the CNAME",
+                detail="The name answers with Cloudflare addresses; the CNAME is hidden.",
+                fix="Set links.bluebell.example to DNS only (grey cloud) in Cloudflare.",
+                evidence=("links.bluebell.example A 104.16.0.1",),
+            ),
+            Finding(
+                code="blocklist.not_tested",
+                severity=Severity.UNKNOWN,
+                title="SURBL not tested",
+                fix="Use a local resolver.",
+            ),
+            Finding(
+                code="blocklist.not_tested",
+                severity=Severity.UNKNOWN,
+                title="URIBL not tested",
+                fix="Use a local resolver.",
+            ),
+            ok("caa.ok", "No CAA record restricts issuance"),
+        ),
+        facts=Facts(
+            tls_not_after="2027-01-05T00:00:00+00:00",
+            blocklist_verdicts=(("Spamhaus DBL", "listed"), ("SURBL", "not_tested")),
+        ),
+    )
+
+
+def hostile() -> HostReport:
+    return HostReport(
+        host="go.juniper.example",
+        key="juniper-mg/go.juniper.example",
+        expectation=Expectation(esp="mailgun", esp_label="Mailgun"),
+        findings=(
+            Finding(
+                code="esp.not_verified",
+                severity=Severity.WARN,
+                title=f"ESP says: {HOSTILE}",
+                detail=HOSTILE,
+                fix=HOSTILE,
+            ),
+        ),
+        facts=Facts(blocklist_verdicts=(("Spamhaus DBL", "clean"),)),
+    )
+
+
+def healthy() -> HostReport:
+    return HostReport(
+        host="links.acme.example",
+        key="acme-sg/links.acme.example",
+        expectation=Expectation(esp="sendgrid", esp_label="SendGrid"),
+        findings=(ok("dns.ok", "CNAME reaches sendgrid.net"),),
+        facts=Facts(),
+    )
+
+
+def view(host: str, *, https: bool | None) -> TrackingDomain:
+    return TrackingDomain(
+        host=host,
+        esp="sendgrid",
+        account="bluebell-sg",
+        esp_id="1",
+        verified=False,
+        cname_valid=False,
+        expected_target="sendgrid.net",
+        https=https,
+        certificate=CertificateState(status="none"),
+    )
+
+
+@pytest.fixture
+def document() -> ScanDocument:
+    rows = (
+        ResultRow(
+            report=healthy(), brand="Acme", account="acme-sg", esp_view=view("x", https=True)
+        ),
+        ResultRow(
+            report=proxied(),
+            brand="Bluebell",
+            account="bluebell-sg",
+            esp_view=view("links.bluebell.example", https=False),
+        ),
+        ResultRow(report=hostile(), brand=f"Juniper {HOSTILE}", account="juniper-mg"),
+    )
+    return ScanDocument(
+        command="scan",
+        rows=rows,
+        started_at=STARTED,
+        finished_at=STARTED + dt.timedelta(seconds=4.25),
+        version="1.2.3",
+        fleet=True,
+    )
+
+
+def rendered(document: ScanDocument, name: str) -> str:
+    stream = io.StringIO()
+    render(document, name, stream)
+    return stream.getvalue()
+
+
+def test_csv_has_a_header_and_one_row_per_finding_that_round_trips(
+    document: ScanDocument,
+) -> None:
+    text = rendered(document, "csv")
+    assert text.startswith(",".join(COLUMNS) + "\r\n")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert len(rows) == sum(len(row.report.findings) for row in document.rows)
+    odd = next(row for row in rows if row["host"] == "go.juniper.example")
+    assert odd["fix"] == HOSTILE and odd["brand"] == f"Juniper {HOSTILE}"
+    assert odd["severity"] == "warn" and odd["health"] == "warn" and odd["esp"] == "mailgun"
+    proxied_rows = [row for row in rows if row["host"] == "links.bluebell.example"]
+    assert [row["code"] for row in proxied_rows] == [
+        "dns.proxied",
+        "blocklist.not_tested",
+        "blocklist.not_tested",
+        "caa.ok",
+    ]
+    assert {row["health"] for row in proxied_rows} == {"fail"}
+
+
+def test_json_is_valid_against_the_schema_and_says_when_and_what(document: ScanDocument) -> None:
+    value = json.loads(rendered(document, "json"))
+    jsonschema.validate(value, SCHEMA)
+    assert value == json.loads(json.dumps(document_json(document)))
+    assert value["generated_at"] == "2026-12-06T09:30:04Z"
+    assert value["trackdeck_version"] == "1.2.3"
+    assert value["scan"]["duration_seconds"] == 4.25
+    assert value["scan"]["health"] == {"fail": 1, "unknown": 0, "warn": 1, "info": 0, "ok": 1}
+    bluebell = value["domains"][1]
+    assert bluebell["esp_view"]["https"] is False and bluebell["brand"] == "Bluebell"
+    assert value["domains"][2]["esp_view"] is None
+
+
+def test_the_schema_refuses_what_it_should() -> None:
+    now = dt.datetime.now(dt.UTC)
+    empty = document_json(ScanDocument(command="check", rows=(), started_at=now, finished_at=now))
+    jsonschema.validate(empty, SCHEMA)
+    for broken in (
+        {**empty, "version": 2},
+        {**empty, "generated_at": "yesterday"},
+        {key: value for key, value in empty.items() if key != "domains"},
+    ):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(broken, SCHEMA)
+
+
+def test_prometheus_parses_with_help_type_and_escaped_labels(document: ScanDocument) -> None:
+    text = rendered(document, "prometheus")
+    families = {family.name: family for family in text_string_to_metric_families(text)}
+    for name in (
+        "trackdeck_host_health",
+        "trackdeck_finding",
+        "trackdeck_tls_certificate_expiry_timestamp_seconds",
+        "trackdeck_blocklist_listed",
+        "trackdeck_esp_https_enabled",
+        "trackdeck_scan_duration_seconds",
+        "trackdeck_scan_timestamp_seconds",
+        "trackdeck_scan_hosts",
+    ):
+        assert f"# HELP {name} " in text and f"# TYPE {name} gauge" in text
+        assert families[name].type == "gauge" and families[name].documentation
+    health = {s.labels["host"]: s.value for s in families["trackdeck_host_health"].samples}
+    assert health == {"links.acme.example": 0, "links.bluebell.example": 3, "go.juniper.example": 1}
+    juniper = next(
+        s for s in families["trackdeck_host_health"].samples if s.labels["account"] == "juniper-mg"
+    )
+    assert juniper.labels["brand"] == f"Juniper {HOSTILE}"
+    untested = [
+        s
+        for s in families["trackdeck_finding"].samples
+        if s.labels["code"] == "blocklist.not_tested"
+    ]
+    assert [s.value for s in untested] == [2]
+    listed = {
+        (s.labels["host"], s.labels["list"]): s.value
+        for s in families["trackdeck_blocklist_listed"].samples
+    }
+    assert listed == {
+        ("links.bluebell.example", "Spamhaus DBL"): 1,
+        ("go.juniper.example", "Spamhaus DBL"): 0,
+    }
+    expiry = families["trackdeck_tls_certificate_expiry_timestamp_seconds"].samples
+    assert [s.value for s in expiry] == [dt.datetime(2027, 1, 5, tzinfo=dt.UTC).timestamp()]
+    https = {s.labels["host"]: s.value for s in families["trackdeck_esp_https_enabled"].samples}
+    assert https == {"links.acme.example": 1, "links.bluebell.example": 0}
+    scanned = {s.labels["health"]: s.value for s in families["trackdeck_scan_hosts"].samples}
+    assert scanned["fail"] == 1 and scanned["ok"] == 1
+
+
+def test_prometheus_series_are_unique_and_label_names_consistent(document: ScanDocument) -> None:
+    families = text_string_to_metric_families(rendered(document, "prometheus"))
+    for family in families:
+        series = [tuple(sorted(sample.labels.items())) for sample in family.samples]
+        assert len(series) == len(set(series)), family.name
+        assert len({tuple(sorted(sample.labels)) for sample in family.samples}) <= 1, family.name
+
+
+def test_markdown_matches_the_golden_ticket(document: ScanDocument) -> None:
+    assert rendered(document, "markdown") == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_every_format_renders_an_empty_scan() -> None:
+    now = dt.datetime.now(dt.UTC)
+    empty = ScanDocument(command="check", rows=(), started_at=now, finished_at=now)
+    for name in FORMATS:
+        assert rendered(empty, name).strip() or name in ("csv",)
+
+
+def test_output_replaces_the_file_atomically_keeping_its_mode(
+    document: ScanDocument, tmp_path: Path
+) -> None:
+    target = tmp_path / "trackdeck.prom"
+    target.write_text("old\n", encoding="utf-8")
+    target.chmod(0o640)
+    emit(document, argparse.Namespace(format="prometheus", json=False, output=target))
+    assert target.read_text(encoding="utf-8").startswith("# HELP trackdeck_host_health")
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["trackdeck.prom"]
+    fresh = tmp_path / "fresh.csv"
+    emit(document, argparse.Namespace(format="csv", json=False, output=fresh))
+    assert fresh.stat().st_mode & 0o777 == 0o644

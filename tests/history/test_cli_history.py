@@ -1,0 +1,202 @@
+"""The history end to end: two scans of a changing loopback world say new / same-since / resolved in
+the table and the JSON; `scan --changes`, `history`, `expiry`; a damaged or disabled history never
+stops a scan."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.support.data import REPO
+from tests.support.fakes import FakeEsp, domain, fake_factory, store_with
+from tests.support.worlds import DnsWorld, tls_world
+from tui.cli.main import build_parser
+from tui.fleet.network import Environment
+from tui.sim.dns_server import Rule
+from tui.sim.tls_world import TlsWorld
+
+SCHEMA = json.loads((REPO / "docs" / "schemas" / "scan.schema.json").read_text(encoding="utf-8"))
+HEALTHY = "links-mg.brand.example"
+FLAKY = "wrong.brand.example"
+INVENTORY = f"""
+[settings]
+blocklists = false
+
+[accounts.acme-mg]
+esp = "mailgun"
+
+[[brands]]
+name = "Acme"
+tracking = [
+  {{ host = "{HEALTHY}", account = "acme-mg" }},
+  {{ host = "{FLAKY}", account = "acme-mg" }},
+  {{ host = "dangling.brand.example", account = "acme-mg" }},
+]
+"""
+
+
+@dataclass
+class Rig:
+    world: DnsWorld
+    tls: TlsWorld
+    inventory: Path
+    capsys: pytest.CaptureFixture[str]
+
+    def run(self, *argv: str) -> tuple[int, str, str]:
+        args = build_parser().parse_args(list(argv))
+        args.environment = Environment(
+            dialer=self.tls.dialer, authoritative_port=self.world.authoritative.port
+        )
+        args.credential_store = store_with({"acme-mg": "key-history-test"})
+        esp = FakeEsp(domains=[domain(h, "acme-mg") for h in (HEALTHY, FLAKY)])
+        args.client_factory = fake_factory({"acme-mg": esp})
+        status: int = args.run(args)
+        captured = self.capsys.readouterr()
+        return status, captured.out, captured.err
+
+    def scan(self, *argv: str) -> tuple[int, str, str]:
+        options = (
+            "-i", str(self.inventory), "--resolver", f"127.0.0.1:{self.world.resolver.port}",
+            "--ca-bundle", str(self.tls.certificates.ca_bundle_path), "--timeout", "0.5",
+        )  # fmt: skip
+        return self.run("scan", *options, *argv)
+
+
+@pytest.fixture
+def rig(
+    world: DnsWorld,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Iterator[Rig]:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    inventory = tmp_path / "inventory.toml"
+    inventory.write_text(INVENTORY, encoding="utf-8")
+    with tls_world() as tls:
+        tls.add("192.0.2.2", kind="expiring", host=HEALTHY, now=dt.datetime.now(dt.UTC))
+        yield Rig(world, tls, inventory, capsys)
+
+
+def findings(document: dict[str, object], host: str) -> dict[str, dict[str, object]]:
+    domains = document["domains"]
+    assert isinstance(domains, list)
+    (found,) = [d for d in domains if d["host"] == host]
+    return {finding["code"]: finding for finding in found["findings"]}
+
+
+def test_two_scans_of_a_changing_world(rig: Rig, tmp_path: Path) -> None:
+    _, out, _ = rig.scan("--json")
+    first = json.loads(out)
+    jsonschema.validate(first, SCHEMA)
+    assert first["history"] == {"recorded": True, "previous_scan_at": None, "problem": None}
+    assert {f["change"] for f in findings(first, FLAKY).values()} == {"new"}
+    assert (tmp_path / "state" / "trackdeck" / "history.sqlite").exists()
+
+    rig.world.resolver.set_rules([Rule(name=FLAKY, rcode="SERVFAIL")])
+    status, out, _ = rig.scan("--json")
+    assert status == 2, "the dangling host still fails"
+    second = json.loads(out)
+    jsonschema.validate(second, SCHEMA)
+    assert second["history"]["previous_scan_at"] == first["generated_at"]
+    same = findings(second, HEALTHY)["dns.ok"]
+    assert same["change"] == "same" and same["since"] == findings(first, HEALTHY)["dns.ok"]["since"]
+    assert findings(second, FLAKY)["dns.lookup_failed"]["change"] == "new"
+    resolved = {(item["host"], item["code"]) for item in second["resolved"]}
+    assert (FLAKY, "dns.cname_mismatch") in resolved
+
+    _, out, _ = rig.scan()
+    assert "(since " in out and "Resolved since the previous scan" not in out
+    rig.world.resolver.set_rules([])
+    _, out, _ = rig.scan()
+    assert "Resolved since the previous scan" in out and "dns.lookup_failed" in out
+
+
+def test_changes_only_print_what_changed_with_their_own_exit_status(rig: Rig) -> None:
+    rig.scan("--json")
+    status, out, _ = rig.scan("--changes", "--json")
+    assert status == 0 and json.loads(out)["domains"] == [] and json.loads(out)["resolved"] == []
+    rig.world.resolver.set_rules([Rule(name=FLAKY, rcode="SERVFAIL")])
+    status, out, _ = rig.scan("--changes", "--json")
+    document = json.loads(out)
+    assert status == 3, "a new unknown, nothing newly failing"
+    assert [d["host"] for d in document["domains"]] == [FLAKY]
+    assert [f["code"] for f in document["domains"][0]["findings"]] == ["dns.lookup_failed"]
+    status, out, _ = rig.scan("--changes", "--no-history")
+    assert status == 64
+
+
+def test_history_and_expiry_read_what_the_scans_recorded(rig: Rig) -> None:
+    rig.scan("--json")
+    rig.world.resolver.set_rules([Rule(name=FLAKY, rcode="SERVFAIL")])
+    rig.scan("--json")
+    status, out, _ = rig.run("history", FLAKY, "-i", str(rig.inventory))
+    assert status == 0 and "2 scans" in out
+    assert "dns.cname_mismatch" in out and "fail → gone" in out and "— → unknown" in out
+    status, out, _ = rig.run("history", "--json", "--since", "1h", "-i", str(rig.inventory))
+    timeline = json.loads(out)
+    hosts = {entry["host"]: entry for entry in timeline["hosts"]}
+    events = hosts[HEALTHY]["events"]
+    assert {"kind": "observed", "name": "cname_target", "value": "mailgun.org"} in [
+        {key: event[key] for key in ("kind", "name", "value")}
+        for event in events
+        if event["kind"] == "observed"
+    ]
+    status, out, _ = rig.run("expiry", "--json", "-i", str(rig.inventory))
+    (certificate,) = json.loads(out)["certificates"]
+    assert certificate["host"] == HEALTHY and certificate["days_left"] in (4, 5)
+    assert certificate["managed_by_esp"] and certificate["renewal_overdue"]
+    assert status == 2, "an ESP-managed certificate 5 days from its end is a failing renewal"
+    status, out, _ = rig.run("expiry", "-i", str(rig.inventory))
+    assert "Week of" in out and "ESP renewal overdue" in out
+
+
+def test_history_commands_say_when_there_is_no_history_yet(rig: Rig) -> None:
+    status, _, err = rig.run("history", "-i", str(rig.inventory))
+    assert status == 64 and "no history yet at" in err and "trackdeck scan" in err
+    status, _, err = rig.run("history", "--since", "yesterday-ish", "-i", str(rig.inventory))
+    assert status == 64 and "--since" in err
+
+
+def test_a_damaged_history_costs_one_line_and_nothing_else(rig: Rig, tmp_path: Path) -> None:
+    path = tmp_path / "state" / "trackdeck" / "history.sqlite"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a database" * 200)
+    status, out, err = rig.scan("--json")
+    document = json.loads(out)
+    assert status == 2 and len(document["domains"]) == 3
+    assert document["history"]["recorded"] is False and "damaged" in document["history"]["problem"]
+    assert err.count("\n") == 1 and str(path) in err and "move it aside" in err
+
+
+def test_no_history_keeps_none(rig: Rig, tmp_path: Path) -> None:
+    _, out, _ = rig.scan("--json", "--no-history")
+    assert json.loads(out)["history"] is None
+    assert not (tmp_path / "state" / "trackdeck" / "history.sqlite").exists()
+    text = rig.inventory.read_text(encoding="utf-8").replace(
+        "blocklists = false", f'blocklists = false\nhistory = "{tmp_path / "elsewhere.sqlite"}"'
+    )
+    rig.inventory.write_text(text, encoding="utf-8")
+    rig.scan("--json")
+    assert (tmp_path / "elsewhere.sqlite").exists()
+
+
+def test_check_records_only_when_asked_and_apart_from_the_inventory(rig: Rig) -> None:
+    options = (
+        "--resolver", f"127.0.0.1:{rig.world.resolver.port}", "--no-blocklists",
+        "--ca-bundle", str(rig.tls.certificates.ca_bundle_path), "--timeout", "0.5",
+    )  # fmt: skip
+    rig.run("check", FLAKY, *options)
+    status, _, err = rig.run("history", "--checked", "-i", str(rig.inventory))
+    assert status == 64 and "no history yet" in err
+    _, out, _ = rig.run("check", FLAKY, "--record", "--json", *options)
+    assert {f["change"] for f in findings(json.loads(out), FLAKY).values()} == {"new"}
+    _, out, _ = rig.run("history", "--checked", "--json", "-i", str(rig.inventory))
+    assert [entry["host"] for entry in json.loads(out)["hosts"]] == [FLAKY]
+    _, out, _ = rig.run("history", "--json", "-i", str(rig.inventory))
+    assert json.loads(out)["hosts"] == [], "the inventory's history does not hold checked hosts"

@@ -1,0 +1,86 @@
+"""Four weeks of history for the demo fleet, written before its first real scan is recorded, so that
+the demo (and the README's screenshots) show since-when, what changed and the expiry forecast.
+
+Deterministic: each problem the first real scan finds began on a day derived from its host's name;
+the blocklist listings began today (so they show as new), and one healthy host had a problem that
+resolved a week ago. Before its start a problem's concern was ok.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+from checks.model import Severity
+from tui.history.model import INVENTORY, PROBLEMS, ScanInfo, ScannedHost, SeenFinding, Subject
+from tui.history.store import HistoryStore
+
+DAYS = 28
+NEW_TODAY = frozenset({"blocklist.listed"})
+"""Problems that began after yesterday's scan: the demo's "what changed" shows them as new."""
+RESOLVED_HOST = "links.evergreen.example"
+RESOLVED = SeenFinding(
+    code="dns.not_propagated",
+    severity=Severity.WARN,
+    title="the resolver still answers the old CNAME (TTL 3600 s left)",
+)
+_OK_CODE = {
+    "dns": "dns.ok",
+    "caa": "caa.ok",
+    "tls": "tls.ok",
+    "http": "http.ok",
+    "blocklist": "blocklist.clean",
+    "esp": "esp.ok",
+}
+
+
+def seed(path: Path, hosts: Sequence[ScannedHost], now: dt.datetime) -> bool:
+    """Write the past scans into `path` if it holds no scan yet; whether it did."""
+    with HistoryStore.open(path) as store:
+        if store.last_scan(INVENTORY) is not None:
+            return False
+        for days_ago in range(DAYS, 0, -1):
+            at = (now - dt.timedelta(days=days_ago)).replace(hour=6, minute=0, second=0)
+            past = [_as_of(host, days_ago) for host in hosts]
+            counts = {severity: 0 for severity in Severity}
+            for host in past:
+                counts[Severity.worst(f.severity for f in host.findings)] += 1
+            info = ScanInfo(
+                scope=INVENTORY,
+                command="demo",
+                started_at=at - dt.timedelta(seconds=3),
+                finished_at=at,
+                counts=counts,
+                version="demo history",
+            )
+            store.record(info, past)
+    return True
+
+
+def began(subject: Subject, code: str) -> int:
+    """How many days ago a problem began (0: today, after yesterday's scan)."""
+    if code in NEW_TODAY:
+        return 0
+    digest = hashlib.sha256(f"{subject.host} {code}".encode()).digest()
+    return 2 + digest[0] % (DAYS - 4)
+
+
+def _as_of(host: ScannedHost, days_ago: int) -> ScannedHost:
+    findings: dict[str, SeenFinding] = {}
+    for finding in host.findings:
+        if finding.severity in PROBLEMS and began(host.subject, finding.code) < days_ago:
+            ok = _OK_CODE.get(finding.code.split(".", 1)[0])
+            if ok is not None:
+                findings.setdefault(ok, SeenFinding(code=ok, severity=Severity.OK, title="ok"))
+            continue
+        findings[finding.code] = finding
+    if host.subject.host == RESOLVED_HOST and 7 < days_ago <= 12:
+        findings[RESOLVED.code] = RESOLVED
+    observed = dict(host.observed)
+    for name, value in host.observed.items():
+        if name.startswith("blocklist.") and value == "listed" and days_ago >= 1:
+            observed[name] = "clean"
+    return dataclasses.replace(host, findings=tuple(findings.values()), observed=observed)

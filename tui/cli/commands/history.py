@@ -1,0 +1,146 @@
+"""`trackdeck history [HOST…]`: the timeline of hosts (or the fleet) from the scan history — each
+finding as it appeared, changed or went away, and the observed values as they changed."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from checks.names import host_of
+from tui.cli.common import CommandError, add_inventory_option, fail
+from tui.cli.formats.table import stdout_console
+from tui.cli.history_common import add_store_options, open_history, scope_of, since_of
+from tui.history.model import Observation, Subject, Timeline, Transition
+from tui.report.document import JSON_VERSION, trackdeck_version, utc_text
+from tui.report.exit_codes import EXIT_OK
+from tui.report.style import SEVERITY_STYLE
+
+if TYPE_CHECKING:
+    from tui.cli.parser import Subcommands
+
+Event = Transition | Observation
+
+
+def add_parser(subparsers: Subcommands) -> None:
+    """Register `history`."""
+    parser = subparsers.add_parser(
+        "history",
+        help="what changed, and since when: the scan history of hosts or of the fleet",
+        description="Each finding of the hosts (all of them without HOST) as it appeared, changed "
+        "severity or went away, and the observed values (CNAME target, certificate, the ESP's "
+        "state, blocklist verdicts) as they changed, oldest first.",
+    )
+    parser.add_argument("hosts", nargs="*", metavar="HOST", help="tracking hosts (default: all)")
+    parser.add_argument(
+        "--since", metavar="WHEN", help="only since then: 7d, 12h, 2w or a date (2026-11-01)"
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON document")
+    add_inventory_option(parser)
+    add_store_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the timeline."""
+    now = dt.datetime.now(dt.UTC)
+    try:
+        since = since_of(args.since, now)
+        hosts = [_host(word) for word in args.hosts]
+        with open_history(args) as store:
+            timeline = store.timeline(scope_of(args), hosts, since)
+    except CommandError as error:
+        return fail("history", str(error))
+    if args.json:
+        json.dump(_document(timeline, since, now), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        _table(timeline, args.hosts)
+    return EXIT_OK
+
+
+def _host(word: str) -> str:
+    try:
+        return host_of(word)
+    except ValueError as error:
+        raise CommandError(f"{word!r} is not a valid host name: {error}") from None
+
+
+def by_host(timeline: Timeline) -> dict[Subject, list[Event]]:
+    """Each host's events, oldest first, hosts in the order of their first event."""
+    events: list[Event] = [*timeline.transitions, *timeline.observations]
+    events.sort(key=lambda event: event.at)
+    hosts: dict[Subject, list[Event]] = {}
+    for event in events:
+        hosts.setdefault(event.subject, []).append(event)
+    return hosts
+
+
+def _table(timeline: Timeline, asked: Sequence[str]) -> None:
+    console = stdout_console()
+    first = utc_text(timeline.first_scan) if timeline.first_scan else "none yet"
+    console.print(f"{timeline.scans} scans (first {first})", style="dim", highlight=False)
+    hosts = by_host(timeline)
+    if not hosts:
+        console.print("nothing changed" + (f" for {', '.join(asked)}" if asked else ""))
+    for subject, events in hosts.items():
+        console.print()
+        account = f" ({subject.account})" if subject.account else ""
+        console.print(Text.assemble((subject.host, "bold"), account), highlight=False)
+        for event in events:
+            console.print(_line(event), highlight=False)
+
+
+def _line(event: Event) -> Text:
+    when = event.at.strftime("%Y-%m-%d %H:%M")
+    if isinstance(event, Observation):
+        value = event.value if event.value is not None else "(no longer seen)"
+        return Text.assemble(f"  {when}  ", (event.name, "cyan"), f" = {value}")
+    before = event.before.value if event.before else "—"
+    after = event.after.value if event.after else "gone"
+    style = SEVERITY_STYLE[event.after] if event.after else "green"
+    return Text.assemble(
+        f"  {when}  ", (event.code, "dim"), "  ", (f"{before} → {after}", style), f"  {event.title}"
+    )
+
+
+def _document(timeline: Timeline, since: dt.datetime | None, now: dt.datetime) -> dict[str, object]:
+    return {
+        "version": JSON_VERSION,
+        "generated_at": utc_text(now),
+        "trackdeck_version": trackdeck_version(),
+        "since": utc_text(since) if since else None,
+        "scans": timeline.scans,
+        "first_scan": utc_text(timeline.first_scan) if timeline.first_scan else None,
+        "hosts": [
+            {
+                "host": subject.host,
+                "account": subject.account,
+                "events": [_event(event) for event in events],
+            }
+            for subject, events in by_host(timeline).items()
+        ],
+    }
+
+
+def _event(event: Event) -> dict[str, object]:
+    if isinstance(event, Observation):
+        return {
+            "at": utc_text(event.at),
+            "kind": "observed",
+            "name": event.name,
+            "value": event.value,
+        }
+    return {
+        "at": utc_text(event.at),
+        "kind": "finding",
+        "code": event.code,
+        "before": event.before.value if event.before else None,
+        "after": event.after.value if event.after else None,
+        "title": event.title,
+    }

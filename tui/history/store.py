@@ -1,0 +1,455 @@
+"""The history file: SQLite in WAL mode, one short write transaction per scan (so two scans at once,
+cron and a dashboard, wait for each other instead of corrupting anything, and a scan killed half-way
+leaves nothing behind), and the reads the outputs and the dashboard need.
+
+Every SQLite failure becomes `HistoryUnavailable`, whose message names the file and what to do:
+history is never a reason for a scan to fail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from checks.model import Severity
+from tui.history.changes import Known, compare
+from tui.history.model import (
+    FindingHistory,
+    Observation,
+    Recorded,
+    Resolved,
+    ScanInfo,
+    ScannedHost,
+    Subject,
+    Timeline,
+    Transition,
+)
+from tui.history.schema import NewerSchema, migrate
+
+BUSY_TIMEOUT = 30.0
+"""Seconds a writer waits for another one (a scan of 10,000 hosts writes in well under a second)."""
+PRUNE_EVERY = dt.timedelta(days=1)
+
+
+class HistoryUnavailable(Exception):  # noqa: N818 - a condition the user resolves, not a bug
+    """The history file cannot be used now; the message says which file and what to do."""
+
+
+@functools.lru_cache(maxsize=4096)
+def stamp(moment: dt.datetime) -> str:
+    """An instant as stored: UTC, microseconds, sortable as text (a scan's few instants repeat
+    across every host, hence the cache)."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@functools.lru_cache(maxsize=4096)
+def instant(text: str) -> dt.datetime:
+    """A stored instant back as an aware datetime."""
+    return dt.datetime.fromisoformat(text)
+
+
+class HistoryStore:
+    """One history file; open it with `HistoryStore.open`, close it when done."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self._db = connection
+
+    @classmethod
+    def open(
+        cls, path: Path, *, read_only: bool = False, max_pages: int | None = None
+    ) -> HistoryStore:
+        """Open (or create) the file and bring its schema up to date; `read_only` for the commands
+        that only read it (`history`, `expiry`), `max_pages` to cap its size (SQLite pages)."""
+        with _guarded(path, "open"):
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
+            try:
+                connection.execute("PRAGMA journal_mode = WAL")
+                connection.execute("PRAGMA synchronous = NORMAL")
+                connection.execute("PRAGMA foreign_keys = ON")
+                migrate(connection)
+                if read_only:
+                    connection.execute("PRAGMA query_only = ON")
+                if max_pages is not None:
+                    connection.execute(f"PRAGMA max_page_count = {int(max_pages)}")
+            except BaseException:
+                connection.close()
+                raise
+        return cls(path, connection)
+
+    def close(self) -> None:
+        """Release the file."""
+        self._db.close()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def record(
+        self, scan: ScanInfo, hosts: Sequence[ScannedHost], *, keep_days: int = 400
+    ) -> Recorded:
+        """Store what `scan` saw of `hosts` — only what changed — and say how each finding compares
+        with the previous scan; all in one transaction."""
+        at = scan.finished_at
+        with _guarded(self.path, "record this scan in"), self._transaction():
+            previous = self._db.execute(
+                "SELECT max(finished_at) FROM scans WHERE scope = ?", (scan.scope,)
+            ).fetchone()[0]
+            scan_id = self._insert_scan(scan)
+            ids = self._subject_ids(hosts, scan_id)
+            known = self._known(ids.values())
+            observed = self._observed(ids.values())
+            histories: dict[Subject, Mapping[str, FindingHistory]] = {}
+            resolved: list[Resolved] = []
+            for host in hosts:
+                subject_id = ids[host.subject]
+                before = known.get(subject_id, {})
+                history, gone = compare(host.subject, before, host.findings, at)
+                histories[host.subject] = history
+                resolved.extend(gone)
+                self._write_findings(
+                    scan_id=scan_id,
+                    subject_id=subject_id,
+                    host=host,
+                    before=before,
+                    history=history,
+                    at=at,
+                )
+                self._write_observed(
+                    scan_id=scan_id,
+                    subject_id=subject_id,
+                    host=host,
+                    before=observed.get(subject_id, {}),
+                    at=at,
+                )
+            self._prune(at, keep_days)
+        return Recorded(
+            scan_id=scan_id,
+            at=at,
+            previous_at=instant(previous) if previous else None,
+            findings=histories,
+            resolved=tuple(resolved),
+        )
+
+    def current(self, subjects: Iterable[Subject]) -> dict[Subject, dict[str, Known]]:
+        """The last known state of each host's findings (the dashboard's first `since` column)."""
+        wanted = list(subjects)
+        with _guarded(self.path, "read"):
+            ids = self._existing_ids(wanted)
+            known = self._known(ids.values())
+        return {subject: known.get(subject_id, {}) for subject, subject_id in ids.items()}
+
+    def last_scan(self, scope: str) -> dt.datetime | None:
+        """When the last scan of `scope` finished."""
+        with _guarded(self.path, "read"):
+            (value,) = self._db.execute(
+                "SELECT max(finished_at) FROM scans WHERE scope = ?", (scope,)
+            ).fetchone()
+        return instant(value) if value else None
+
+    def timeline(
+        self, scope: str, hosts: Sequence[str] = (), since: dt.datetime | None = None
+    ) -> Timeline:
+        """Every transition and observed change of `hosts` (all hosts when empty) since `since`."""
+        start = stamp(since) if since else ""
+        host_filter, arguments = _host_filter(hosts)
+        with _guarded(self.path, "read"):
+            transitions = self._db.execute(
+                _TRANSITIONS + f"AND t.at >= ? {host_filter} ORDER BY t.at, t.id",
+                (scope, start, *arguments),
+            ).fetchall()
+            observations = self._db.execute(
+                _OBSERVATIONS + f"AND o.at >= ? {host_filter} ORDER BY o.at, o.id",
+                (scope, start, *arguments),
+            ).fetchall()
+            scans, first = self._db.execute(
+                "SELECT count(*), min(finished_at) FROM scans WHERE scope = ? AND finished_at >= ?",
+                (scope, start),
+            ).fetchone()
+        return Timeline(
+            transitions=tuple(_transition(scope, row) for row in transitions),
+            observations=tuple(
+                Observation(
+                    at=instant(at), subject=Subject(scope, account, host), name=name, value=value
+                )
+                for at, account, host, name, value in observations
+            ),
+            scans=int(scans),
+            first_scan=instant(first) if first else None,
+        )
+
+    def observed_now(self, scope: str, names: Sequence[str]) -> dict[Subject, dict[str, str]]:
+        """The current value of each named observation, per host of `scope` (the expiry forecast)."""
+        marks = ",".join("?" for _ in names)
+        with _guarded(self.path, "read"):
+            rows = self._db.execute(_OBSERVED_NOW + f"({marks})", (scope, *names)).fetchall()
+        found: dict[Subject, dict[str, str]] = {}
+        for account, host, name, value in rows:
+            found.setdefault(Subject(scope, account, host), {})[name] = value
+        return found
+
+    # -- writing ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if self._db.in_transaction:  # SQLite has rolled back itself after some errors (full)
+                self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _insert_scan(self, scan: ScanInfo) -> int:
+        hosts = sum(scan.counts.values())
+        cursor = self._db.execute(
+            "INSERT INTO scans (scope, command, started_at, finished_at, hosts, fail, unknown, "
+            "warn, info, ok, version, resolver) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                scan.scope,
+                scan.command,
+                stamp(scan.started_at),
+                stamp(scan.finished_at),
+                hosts,
+                *(scan.counts.get(severity, 0) for severity in _COUNTED),
+                scan.version,
+                scan.resolver,
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def _subject_ids(self, hosts: Sequence[ScannedHost], scan_id: int) -> dict[Subject, int]:
+        self._db.executemany(
+            "INSERT INTO subjects (scope, account, host, brand, last_scan) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (scope, account, host) DO UPDATE SET brand = excluded.brand, "
+            "last_scan = excluded.last_scan",
+            (
+                (host.subject.scope, host.subject.account, host.subject.host, host.brand, scan_id)
+                for host in hosts
+            ),
+        )
+        return self._existing_ids([host.subject for host in hosts])
+
+    def _existing_ids(self, subjects: Sequence[Subject]) -> dict[Subject, int]:
+        wanted = set(subjects)
+        scopes = {subject.scope for subject in wanted}
+        found: dict[Subject, int] = {}
+        for scope in scopes:
+            for subject_id, account, host in self._db.execute(
+                "SELECT id, account, host FROM subjects WHERE scope = ?", (scope,)
+            ):
+                subject = Subject(scope, account, host)
+                if subject in wanted:
+                    found[subject] = subject_id
+        return found
+
+    def _known(self, ids: Iterable[int]) -> dict[int, dict[str, Known]]:
+        known: dict[int, dict[str, Known]] = {}
+        for subject_id, code, severity, title, since in self._rows_of("findings", ids):
+            known.setdefault(subject_id, {})[code] = Known(
+                severity=Severity(severity), title=title, since=instant(since)
+            )
+        return known
+
+    def _observed(self, ids: Iterable[int]) -> dict[int, dict[str, str]]:
+        observed: dict[int, dict[str, str]] = {}
+        for subject_id, name, value, _since in self._rows_of("observed", ids):
+            observed.setdefault(subject_id, {})[name] = value
+        return observed
+
+    def _rows_of(self, table: str, ids: Iterable[int]) -> list[Any]:
+        """Every row of `table` for the subjects `ids` (through a temporary table: any number)."""
+        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
+        self._db.execute("DELETE FROM wanted")
+        self._db.executemany("INSERT OR IGNORE INTO wanted (id) VALUES (?)", ((i,) for i in ids))
+        columns = _COLUMNS[table]
+        query = f"SELECT {columns} FROM {table} WHERE subject IN (SELECT id FROM wanted)"  # noqa: S608 - fixed names from _COLUMNS
+        return self._db.execute(query).fetchall()
+
+    def _write_findings(
+        self,
+        *,
+        scan_id: int,
+        subject_id: int,
+        host: ScannedHost,
+        before: Mapping[str, Known],
+        history: Mapping[str, FindingHistory],
+        at: dt.datetime,
+    ) -> None:
+        when = stamp(at)
+        for finding in host.findings:
+            known = before.get(finding.code)
+            if known is not None and known.severity is finding.severity:
+                if known.title != finding.title:
+                    self._db.execute(
+                        "UPDATE findings SET title = ? WHERE subject = ? AND code = ?",
+                        (finding.title, subject_id, finding.code),
+                    )
+                continue
+            self._db.execute(
+                "INSERT OR REPLACE INTO findings (subject, code, severity, title, since) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    subject_id,
+                    finding.code,
+                    finding.severity.value,
+                    finding.title,
+                    stamp(history[finding.code].since),
+                ),
+            )
+            self._db.execute(
+                "INSERT INTO transitions (scan, subject, code, before, after, title, at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    scan_id,
+                    subject_id,
+                    finding.code,
+                    known.severity.value if known else None,
+                    finding.severity.value,
+                    finding.title,
+                    when,
+                ),
+            )
+        present = {finding.code for finding in host.findings}
+        for code, known in before.items():
+            if code in present:
+                continue
+            self._db.execute(
+                "DELETE FROM findings WHERE subject = ? AND code = ?", (subject_id, code)
+            )
+            self._db.execute(
+                "INSERT INTO transitions (scan, subject, code, before, after, title, at) "
+                "VALUES (?, ?, ?, ?, NULL, ?, ?)",
+                (scan_id, subject_id, code, known.severity.value, known.title, when),
+            )
+
+    def _write_observed(
+        self,
+        *,
+        scan_id: int,
+        subject_id: int,
+        host: ScannedHost,
+        before: Mapping[str, str],
+        at: dt.datetime,
+    ) -> None:
+        when = stamp(at)
+        for name, value in host.observed.items():
+            if before.get(name) == value:
+                continue
+            self._db.execute(
+                "INSERT OR REPLACE INTO observed (subject, name, value, since) VALUES (?, ?, ?, ?)",
+                (subject_id, name, value, when),
+            )
+            self._db.execute(
+                "INSERT INTO observations (scan, subject, name, value, at) VALUES (?, ?, ?, ?, ?)",
+                (scan_id, subject_id, name, value, when),
+            )
+        for name in before.keys() - host.observed.keys():
+            self._db.execute(
+                "DELETE FROM observed WHERE subject = ? AND name = ?", (subject_id, name)
+            )
+            self._db.execute(
+                "INSERT INTO observations (scan, subject, name, value, at) "
+                "VALUES (?, ?, ?, NULL, ?)",
+                (scan_id, subject_id, name, when),
+            )
+
+    def _prune(self, now: dt.datetime, keep_days: int) -> None:
+        """Forget transitions, observations and scans older than `keep_days`, once a day at most;
+        each host's current state is kept whatever its age."""
+        last = self._db.execute("SELECT value FROM meta WHERE key = 'pruned_at'").fetchone()
+        if last is not None and now - instant(last[0]) < PRUNE_EVERY:
+            return
+        cutoff = stamp(now - dt.timedelta(days=keep_days))
+        self._db.execute("DELETE FROM transitions WHERE at < ?", (cutoff,))
+        self._db.execute("DELETE FROM observations WHERE at < ?", (cutoff,))
+        self._db.execute("DELETE FROM scans WHERE finished_at < ?", (cutoff,))
+        self._db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('pruned_at', ?)", (stamp(now),)
+        )
+
+
+_TRANSITIONS = (
+    "SELECT t.at, s.account, s.host, t.code, t.before, t.after, t.title "
+    "FROM transitions t JOIN subjects s ON s.id = t.subject WHERE s.scope = ? "
+)
+_OBSERVATIONS = (
+    "SELECT o.at, s.account, s.host, o.name, o.value "
+    "FROM observations o JOIN subjects s ON s.id = o.subject WHERE s.scope = ? "
+)
+_OBSERVED_NOW = (
+    "SELECT s.account, s.host, o.name, o.value FROM observed o "
+    "JOIN subjects s ON s.id = o.subject WHERE s.scope = ? AND o.name IN "
+)
+_COUNTED = (Severity.FAIL, Severity.UNKNOWN, Severity.WARN, Severity.INFO, Severity.OK)
+_COLUMNS = {
+    "findings": "subject, code, severity, title, since",
+    "observed": "subject, name, value, since",
+}
+
+
+def _host_filter(hosts: Sequence[str]) -> tuple[str, tuple[str, ...]]:
+    if not hosts:
+        return "", ()
+    return f"AND s.host IN ({','.join('?' for _ in hosts)})", tuple(hosts)
+
+
+def _transition(
+    scope: str, row: tuple[str, str, str, str, str | None, str | None, str]
+) -> Transition:
+    at, account, host, code, before, after, title = row
+    return Transition(
+        at=instant(at),
+        subject=Subject(scope, account, host),
+        code=code,
+        before=Severity(before) if before else None,
+        after=Severity(after) if after else None,
+        title=title,
+    )
+
+
+@contextlib.contextmanager
+def _guarded(path: Path, doing: str) -> Iterator[None]:
+    """Turn every SQLite or file failure into one clear `HistoryUnavailable`."""
+    try:
+        yield
+    except NewerSchema as error:
+        raise HistoryUnavailable(
+            f"history file {path} was written by a newer trackdeck ({error}): upgrade trackdeck, "
+            "or move the file aside to start a new history"
+        ) from None
+    except sqlite3.DatabaseError as error:
+        raise HistoryUnavailable(
+            f"could not {doing} the history file {path}: {_advice(error)}"
+        ) from None
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise HistoryUnavailable(
+            f"could not {doing} the history file {path}: {reason}; check the path and its "
+            "permissions, or set `history` in [settings] (false to keep none)"
+        ) from None
+
+
+def _advice(error: sqlite3.DatabaseError) -> str:
+    text = str(error).lower()
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return (
+            f"{error} — the file is damaged: move it aside (or delete it) and trackdeck starts a "
+            "new history"
+        )
+    if "readonly" in text or "read-only" in text:
+        return f"{error} — the file or its directory is read-only: fix the permissions"
+    if "disk is full" in text or "disk i/o" in text:
+        return f"{error} — free some space on the disk that holds it"
+    if "locked" in text or "busy" in text:
+        return f"{error} — another trackdeck held it for {BUSY_TIMEOUT:.0f} s; try again"
+    return f"{error}"
