@@ -170,6 +170,8 @@ async def test_group_and_sort(rig: Rig) -> None:
         keys = table_keys(app)
         assert keys[0] == "group:Acme" and "group:Globex" in keys
         await pilot.press("escape", "s")
+        assert fleet(app).view.sort == "since"
+        await pilot.press("s")
         assert fleet(app).view.sort == "host"
         assert table_keys(app)[0] == "acme-mg/dangling.brand.example"
 

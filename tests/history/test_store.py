@@ -20,7 +20,7 @@ from checks.model import Severity
 from tests.support.data import REPO
 from tui.history.model import INVENTORY, Change, ScanInfo, ScannedHost, SeenFinding, Subject
 from tui.history.schema import CURRENT_VERSION, MIGRATIONS, migrate
-from tui.history.store import HistoryStore, HistoryUnavailable
+from tui.history.store import HistoryStore, HistoryUnavailable, stamp
 
 T0 = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
 A = Subject(INVENTORY, "acme-sg", "links.acme.example")
@@ -285,16 +285,15 @@ def test_a_file_of_the_first_schema_is_migrated_keeping_its_history(tmp_path: Pa
     path = tmp_path / "h.sqlite"
     old = sqlite3.connect(path, isolation_level=None)
     assert migrate(old, upto=1) == 0
+    when = stamp(T0)
     old.execute(
-        "INSERT INTO scans VALUES (1, 'inventory', 'scan', 'a', '2026-11-01T09:00:00.000000Z', "
-        "1, 0, 0, 0, 0, 1, 'old', '')"
+        "INSERT INTO scans VALUES (1, 'inventory', 'scan', ?, ?, 1, 0, 0, 0, 0, 1, 'old', '')",
+        (when, when),
     )
     old.execute(
         "INSERT INTO subjects VALUES (1, 'inventory', 'acme-sg', 'links.acme.example', 'Acme', 1)"
     )
-    old.execute(
-        "INSERT INTO findings VALUES (1, 'dns.ok', 'ok', 'fine', '2026-11-01T09:00:00.000000Z')"
-    )
+    old.execute("INSERT INTO findings VALUES (1, 'dns.ok', 'ok', 'fine', ?)", (when,))
     old.close()
     with HistoryStore.open(path) as store:
         recorded = store.record(

@@ -24,12 +24,16 @@ Steps = Callable[[Pilot[None]], Awaitable[None]]
 
 
 async def wait_for_scan(pilot: Pilot[None]) -> None:
-    """Wait until the dashboard's current scan has finished (at most ~30 s)."""
+    """Wait until the dashboard's current scan has finished and been recorded in the history
+    (at most ~30 s)."""
     app = pilot.app
     for _ in range(600):
         await pilot.pause(0.05)
         screen = next((s for s in app.screen_stack if isinstance(s, FleetScreen)), None)
-        if screen is not None and screen.finished_at is not None and not screen.scanning:
+        recording = any(w.group == "history" and not w.is_finished for w in app.workers)
+        finished = screen is not None and screen.finished_at is not None and not screen.scanning
+        if finished and not recording:
+            await pilot.pause(0.05)  # the posted histories are drawn
             return
     raise TimeoutError("the demo scan did not finish")
 
@@ -65,12 +69,38 @@ async def _help(pilot: Pilot[None]) -> None:
     await pilot.pause(0.2)
 
 
+async def _history(pilot: Pilot[None]) -> None:
+    await wait_for_scan(pilot)
+    await _select(pilot, "go.juniper")
+    await pilot.press("enter")
+    await _settle(pilot, "timeline")
+
+
+async def _expiry(pilot: Pilot[None]) -> None:
+    await wait_for_scan(pilot)
+    await pilot.press("x")
+    await _settle(pilot, "expiry")
+
+
+async def _settle(pilot: Pilot[None], group: str) -> None:
+    """Wait until the screen's worker of `group` has posted its answer (at most ~5 s)."""
+    await pilot.pause(0.1)  # the screen is mounted and its worker started
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if not any(w.group == group and not w.is_finished for w in pilot.app.workers):
+            await pilot.pause(0.1)  # the posted answer is drawn
+            return
+    raise TimeoutError(f"the {group} worker did not finish")
+
+
 SHOTS: tuple[tuple[str, tuple[int, int], Steps], ...] = (
     ("fleet", (120, 36), _main),
     ("fleet-80x24", (80, 24), _main),
     ("detail", (120, 36), _detail),
     ("https-confirm", (120, 36), _https),
     ("help", (100, 32), _help),
+    ("history", (120, 36), _history),
+    ("expiry", (110, 30), _expiry),
 )
 
 

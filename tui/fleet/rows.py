@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -13,6 +14,26 @@ from tui.inventory.model import Inventory
 
 UNLISTED_BRAND = "(not in inventory)"
 """The brand column of a tracking domain an ESP account has and the inventory does not list."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RowHistory:
+    """What the scan history says of a row, as of its latest recorded scan: since when its worst
+    problem has stood, and how it changed in that scan (the dashboard marks a changed row until
+    the cursor has been on it)."""
+
+    as_of: dt.datetime
+    since: dt.datetime | None = None
+    """When the row's worst problem began (None: no problem)."""
+    change: str = ""
+    """`new`, `worse`, `better` or `resolved` when the latest scan changed the row; "" otherwise."""
+    seen: bool = False
+    """Whether the user has looked at the change (the cursor was on the row)."""
+
+    @property
+    def marked(self) -> bool:
+        """A change the user has not looked at yet."""
+        return bool(self.change) and not self.seen
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,6 +50,7 @@ class FleetRow:
     esp_view: TrackingDomain | None = None
     esp_findings: tuple[Finding, ...] = ()
     untracked: bool = False
+    history: RowHistory | None = None
 
     @property
     def pending(self) -> bool:

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 from checks.model import Severity
 from tui.fleet.rows import FleetRow
+from tui.report.age import age
 from tui.report.summary import SYMBOLS, Cell, summarize
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("health", "health"),
+    ("since", "since"),
     ("host", "host"),
     ("dns", "DNS"),
     ("caa", "CAA"),
@@ -35,11 +37,14 @@ class ViewState:
     filter_text: str = ""
     group: str = "none"
     sort: str = "health"
+    changed_only: bool = False
+    """Only the rows the latest recorded scan changed (`d`)."""
 
 
 def cells(row: FleetRow) -> dict[str, tuple[Severity | None, str]]:
     """Each column's (severity for colour, text) for one row."""
     values: dict[str, tuple[Severity | None, str]] = {
+        "since": since_cell(row),
         "host": (None, row.host),
         "brand": (None, row.brand),
         "esp": (None, f"{row.esp_label}/{row.account}"),
@@ -56,6 +61,20 @@ def cells(row: FleetRow) -> dict[str, tuple[Severity | None, str]]:
         values[key] = _cell(summary[key])
     values["https"], values["verified"] = esp_cells(row)
     return values
+
+
+def since_cell(row: FleetRow) -> tuple[Severity | None, str]:
+    """`◆ new` (a change not looked at yet), `3d` (how long the worst problem has stood), or empty
+    (no history, or nothing wrong)."""
+    history = row.history
+    if history is None:
+        return (None, "")
+    if history.change:
+        severity = Severity.OK if history.change in ("better", "resolved") else row.health
+        return (severity, f"◆ {history.change}" if history.marked else history.change)
+    if history.since is None:
+        return (None, "")
+    return (None, age(history.since, history.as_of))
 
 
 def _cell(cell: Cell) -> tuple[Severity | None, str]:
@@ -127,6 +146,11 @@ def sort_key(row: FleetRow, column: str) -> tuple[object, ...]:
     severity_rank = severity.rank if severity is not None else 9
     if column in ("host", "brand", "esp"):
         return (text.lower(), rank)
+    if column == "since":  # changes first, then the most recent problems
+        history = row.history
+        changed = 0 if history and history.change else 1
+        recent = -history.since.timestamp() if history and history.since else float("inf")
+        return (changed, recent, rank, row.host)
     return (severity_rank, text, row.host)
 
 
@@ -138,7 +162,12 @@ def group_of(row: FleetRow, group: str) -> str:
 def arrange(rows: Iterable[FleetRow], view: ViewState) -> list[tuple[str, list[FleetRow]]]:
     """Filtered rows, sorted, in (group label, rows) sections; one unnamed section without grouping."""
     kept = sorted(
-        (row for row in rows if matches(row, view.filter_text)),
+        (
+            row
+            for row in rows
+            if matches(row, view.filter_text)
+            and (not view.changed_only or (row.history is not None and bool(row.history.change)))
+        ),
         key=lambda row: sort_key(row, view.sort),
     )
     if view.group == "none":

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -54,9 +55,11 @@ def compare(
     for finding in now:
         present.add(finding.code)
         known = before.get(finding.code)
+        if known is not None and known.severity is finding.severity:  # the usual case, first
+            histories[finding.code] = unchanged(known.since)
+            continue
         change = change_of(known.severity if known else None, finding.severity)
-        since = known.since if known is not None and change is Change.SAME else at
-        histories[finding.code] = FindingHistory(since=since, change=change)
+        histories[finding.code] = FindingHistory(since=at, change=change)
         if known is not None and known.severity in PROBLEMS and finding.severity not in PROBLEMS:
             resolved.append(_resolved(subject, finding.code, known))
     for code, known in before.items():
@@ -65,10 +68,18 @@ def compare(
     return histories, resolved
 
 
+@functools.lru_cache(maxsize=1024)
+def unchanged(since: dt.datetime) -> FindingHistory:
+    """The history of a finding that stayed as it was (shared: a fleet has few distinct instants)."""
+    return FindingHistory(since=since, change=Change.SAME)
+
+
 def change_of(before: Severity | None, after: Severity) -> Change:
     """New, worse, better or the same."""
     if before is None:
         return Change.NEW
+    if before is after:
+        return Change.SAME
     if after.rank < before.rank:
         return Change.WORSE
     if after.rank > before.rank:

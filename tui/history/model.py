@@ -115,6 +115,12 @@ class Transition:
     after: Severity | None
     title: str
 
+    @property
+    def noteworthy(self) -> bool:
+        """Anything but a passing check seen for the first time (a host's first scan adds one of
+        those per check, which says nothing)."""
+        return not (self.before is None and self.after in (Severity.OK, Severity.INFO))
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Observation:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 MIGRATIONS: tuple[str, ...] = (
+    # Instants are INTEGER microseconds since the Unix epoch, UTC.
     # 1: scans, hosts, each finding's current state and its transitions.
     """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -13,8 +14,8 @@ MIGRATIONS: tuple[str, ...] = (
         id INTEGER PRIMARY KEY,
         scope TEXT NOT NULL,
         command TEXT NOT NULL,
-        started_at TEXT NOT NULL,
-        finished_at TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER NOT NULL,
         hosts INTEGER NOT NULL,
         fail INTEGER NOT NULL,
         unknown INTEGER NOT NULL,
@@ -39,7 +40,7 @@ MIGRATIONS: tuple[str, ...] = (
         code TEXT NOT NULL,
         severity TEXT NOT NULL,
         title TEXT NOT NULL,
-        since TEXT NOT NULL,
+        since INTEGER NOT NULL,
         PRIMARY KEY (subject, code)
     ) WITHOUT ROWID;
     CREATE TABLE transitions (
@@ -50,7 +51,7 @@ MIGRATIONS: tuple[str, ...] = (
         before TEXT,
         after TEXT,
         title TEXT NOT NULL,
-        at TEXT NOT NULL
+        at INTEGER NOT NULL
     );
     CREATE INDEX transitions_by_subject ON transitions (subject, at);
     CREATE INDEX transitions_by_time ON transitions (at);
@@ -61,7 +62,7 @@ MIGRATIONS: tuple[str, ...] = (
         subject INTEGER NOT NULL REFERENCES subjects (id),
         name TEXT NOT NULL,
         value TEXT NOT NULL,
-        since TEXT NOT NULL,
+        since INTEGER NOT NULL,
         PRIMARY KEY (subject, name)
     ) WITHOUT ROWID;
     CREATE TABLE observations (
@@ -70,7 +71,7 @@ MIGRATIONS: tuple[str, ...] = (
         subject INTEGER NOT NULL REFERENCES subjects (id),
         name TEXT NOT NULL,
         value TEXT,
-        at TEXT NOT NULL
+        at INTEGER NOT NULL
     );
     CREATE INDEX observations_by_subject ON observations (subject, at);
     CREATE INDEX observations_by_time ON observations (at);

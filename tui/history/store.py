@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import functools
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,17 +40,20 @@ class HistoryUnavailable(Exception):  # noqa: N818 - a condition the user resolv
     """The history file cannot be used now; the message says which file and what to do."""
 
 
-@functools.lru_cache(maxsize=4096)
-def stamp(moment: dt.datetime) -> str:
-    """An instant as stored: UTC, microseconds, sortable as text (a scan's few instants repeat
-    across every host, hence the cache)."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @functools.lru_cache(maxsize=4096)
-def instant(text: str) -> dt.datetime:
+def stamp(moment: dt.datetime) -> int:
+    """An instant as stored: microseconds since the Unix epoch, UTC (small in the indexes; a
+    scan's few instants repeat across every host, hence the cache)."""
+    return (moment - _EPOCH) // dt.timedelta(microseconds=1)
+
+
+@functools.lru_cache(maxsize=4096)
+def instant(value: int) -> dt.datetime:
     """A stored instant back as an aware datetime."""
-    return dt.datetime.fromisoformat(text)
+    return _EPOCH + dt.timedelta(microseconds=value)
 
 
 class HistoryStore:
@@ -105,8 +108,8 @@ class HistoryStore:
             ).fetchone()[0]
             scan_id = self._insert_scan(scan)
             ids = self._subject_ids(hosts, scan_id)
-            known = self._known(ids.values())
-            observed = self._observed(ids.values())
+            known = self._known(set(ids.values()))
+            observed = self._observed(set(ids.values()))
             histories: dict[Subject, Mapping[str, FindingHistory]] = {}
             resolved: list[Resolved] = []
             for host in hosts:
@@ -144,7 +147,7 @@ class HistoryStore:
         wanted = list(subjects)
         with _guarded(self.path, "read"):
             ids = self._existing_ids(wanted)
-            known = self._known(ids.values())
+            known = self._known(set(ids.values()))
         return {subject: known.get(subject_id, {}) for subject, subject_id in ids.items()}
 
     def last_scan(self, scope: str) -> dt.datetime | None:
@@ -159,7 +162,7 @@ class HistoryStore:
         self, scope: str, hosts: Sequence[str] = (), since: dt.datetime | None = None
     ) -> Timeline:
         """Every transition and observed change of `hosts` (all hosts when empty) since `since`."""
-        start = stamp(since) if since else ""
+        start = stamp(since) if since else 0
         host_filter, arguments = _host_filter(hosts)
         with _guarded(self.path, "read"):
             transitions = self._db.execute(
@@ -228,52 +231,66 @@ class HistoryStore:
         return int(cursor.lastrowid or 0)
 
     def _subject_ids(self, hosts: Sequence[ScannedHost], scan_id: int) -> dict[Subject, int]:
+        """The id of every scanned host, adding the new ones (and a brand that changed)."""
+        existing = self._subjects({host.subject.scope for host in hosts})
+        fresh = [host for host in hosts if host.subject not in existing]
+        moved = [
+            host
+            for host in hosts
+            if host.subject in existing and existing[host.subject][1] != host.brand
+        ]
         self._db.executemany(
-            "INSERT INTO subjects (scope, account, host, brand, last_scan) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (scope, account, host) DO UPDATE SET brand = excluded.brand, "
-            "last_scan = excluded.last_scan",
+            "INSERT INTO subjects (scope, account, host, brand, last_scan) VALUES (?, ?, ?, ?, ?)",
             (
                 (host.subject.scope, host.subject.account, host.subject.host, host.brand, scan_id)
-                for host in hosts
+                for host in fresh
             ),
         )
-        return self._existing_ids([host.subject for host in hosts])
+        self._db.executemany(
+            "UPDATE subjects SET brand = ? WHERE id = ?",
+            ((host.brand, existing[host.subject][0]) for host in moved),
+        )
+        if fresh:
+            existing = self._subjects({host.subject.scope for host in hosts})
+        return {host.subject: existing[host.subject][0] for host in hosts}
 
-    def _existing_ids(self, subjects: Sequence[Subject]) -> dict[Subject, int]:
-        wanted = set(subjects)
-        scopes = {subject.scope for subject in wanted}
-        found: dict[Subject, int] = {}
+    def _subjects(self, scopes: Iterable[str]) -> dict[Subject, tuple[int, str]]:
+        """Every host the file knows in `scopes`: its id and brand."""
+        found: dict[Subject, tuple[int, str]] = {}
         for scope in scopes:
-            for subject_id, account, host in self._db.execute(
-                "SELECT id, account, host FROM subjects WHERE scope = ?", (scope,)
+            for subject_id, account, host, brand in self._db.execute(
+                "SELECT id, account, host, brand FROM subjects WHERE scope = ?", (scope,)
             ):
-                subject = Subject(scope, account, host)
-                if subject in wanted:
-                    found[subject] = subject_id
+                found[Subject(scope, account, host)] = (subject_id, brand)
         return found
 
-    def _known(self, ids: Iterable[int]) -> dict[int, dict[str, Known]]:
+    def _existing_ids(self, subjects: Sequence[Subject]) -> dict[Subject, int]:
+        known = self._subjects({subject.scope for subject in subjects})
+        return {subject: known[subject][0] for subject in subjects if subject in known}
+
+    def _known(self, ids: Collection[int]) -> dict[int, dict[str, Known]]:
         known: dict[int, dict[str, Known]] = {}
         for subject_id, code, severity, title, since in self._rows_of("findings", ids):
-            known.setdefault(subject_id, {})[code] = Known(
-                severity=Severity(severity), title=title, since=instant(since)
-            )
+            known.setdefault(subject_id, {})[code] = _known_state(severity, title, since)
         return known
 
-    def _observed(self, ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    def _observed(self, ids: Collection[int]) -> dict[int, dict[str, str]]:
         observed: dict[int, dict[str, str]] = {}
         for subject_id, name, value, _since in self._rows_of("observed", ids):
             observed.setdefault(subject_id, {})[name] = value
         return observed
 
-    def _rows_of(self, table: str, ids: Iterable[int]) -> list[Any]:
-        """Every row of `table` for the subjects `ids` (through a temporary table: any number)."""
-        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
-        self._db.execute("DELETE FROM wanted")
-        self._db.executemany("INSERT OR IGNORE INTO wanted (id) VALUES (?)", ((i,) for i in ids))
+    def _rows_of(self, table: str, ids: Collection[int]) -> list[Any]:
+        """Every row of `table` for the subjects `ids`: a whole-table read filtered here when they
+        are many (a fleet scan), an `IN` list when they are few (a re-check)."""
         columns = _COLUMNS[table]
-        query = f"SELECT {columns} FROM {table} WHERE subject IN (SELECT id FROM wanted)"  # noqa: S608 - fixed names from _COLUMNS
-        return self._db.execute(query).fetchall()
+        if len(ids) > _FEW:
+            wanted = set(ids)
+            rows = self._db.execute(f"SELECT {columns} FROM {table}").fetchall()  # noqa: S608 - fixed names from _COLUMNS
+            return [row for row in rows if row[0] in wanted]
+        marks = ",".join("?" for _ in ids)
+        query = f"SELECT {columns} FROM {table} WHERE subject IN ({marks})"  # noqa: S608 - fixed names and "?" marks
+        return self._db.execute(query, tuple(ids)).fetchall()
 
     def _write_findings(
         self,
@@ -367,7 +384,7 @@ class HistoryStore:
         """Forget transitions, observations and scans older than `keep_days`, once a day at most;
         each host's current state is kept whatever its age."""
         last = self._db.execute("SELECT value FROM meta WHERE key = 'pruned_at'").fetchone()
-        if last is not None and now - instant(last[0]) < PRUNE_EVERY:
+        if last is not None and now - instant(int(last[0])) < PRUNE_EVERY:
             return
         cutoff = stamp(now - dt.timedelta(days=keep_days))
         self._db.execute("DELETE FROM transitions WHERE at < ?", (cutoff,))
@@ -390,11 +407,20 @@ _OBSERVED_NOW = (
     "SELECT s.account, s.host, o.name, o.value FROM observed o "
     "JOIN subjects s ON s.id = o.subject WHERE s.scope = ? AND o.name IN "
 )
+_FEW = 200
+"""Up to this many hosts, their rows are asked for by id; more, and the table is read whole."""
+_SEVERITY = {severity.value: severity for severity in Severity}
 _COUNTED = (Severity.FAIL, Severity.UNKNOWN, Severity.WARN, Severity.INFO, Severity.OK)
 _COLUMNS = {
     "findings": "subject, code, severity, title, since",
     "observed": "subject, name, value, since",
 }
+
+
+@functools.lru_cache(maxsize=8192)
+def _known_state(severity: str, title: str, since: int) -> Known:
+    """A stored finding state (shared: most hosts' findings read the same)."""
+    return Known(severity=_SEVERITY[severity], title=title, since=instant(since))
 
 
 def _host_filter(hosts: Sequence[str]) -> tuple[str, tuple[str, ...]]:
@@ -404,7 +430,7 @@ def _host_filter(hosts: Sequence[str]) -> tuple[str, tuple[str, ...]]:
 
 
 def _transition(
-    scope: str, row: tuple[str, str, str, str, str | None, str | None, str]
+    scope: str, row: tuple[int, str, str, str, str | None, str | None, str]
 ) -> Transition:
     at, account, host, code, before, after, title = row
     return Transition(

@@ -1,19 +1,11 @@
-"""How history reads in a cell or a line: a finding's age (`new`, `3d`, `2h`) and its change."""
+"""How a finding's history reads in a line: its change, or how long it has stood (`since 3d`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from tui.history.model import Change, FindingHistory
-
-
-def age(since: dt.datetime, now: dt.datetime) -> str:
-    """`45m`, `5h`, `3d`, `7w` — how long ago `since` was, in one short word."""
-    seconds = max(0.0, (now - since).total_seconds())
-    for unit, size in (("w", 7 * 86_400), ("d", 86_400), ("h", 3_600), ("m", 60)):
-        if seconds >= size * (2 if unit == "w" else 1):
-            return f"{int(seconds // size)}{unit}"
-    return "now"
+from tui.report.age import age
 
 
 def history_word(history: FindingHistory, now: dt.datetime) -> str:

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.markup import escape
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from checks.model import Finding
-from tui.fleet.rows import FleetRow
+from tui.fleet.rows import FleetRow, RowHistory
+from tui.history.model import Timeline, Transition
+from tui.history.store import HistoryUnavailable
+from tui.report.age import age
 from tui.report.style import SEVERITY_STYLE
 from tui.report.summary import SYMBOLS
 
@@ -90,6 +97,53 @@ def _yes_no(value: bool | None) -> str:
     return {True: "yes", False: "no", None: "not reported"}[value]
 
 
+TIMELINE_EVENTS = 12
+"""The most recent changes the details show (`trackdeck history HOST` has them all)."""
+
+
+class TimelineRead(Message):
+    """The host's timeline arrived (None: no history kept), or why it could not be read."""
+
+    def __init__(self, timeline: Timeline | None, problem: str = "") -> None:
+        super().__init__()
+        self.timeline = timeline
+        self.problem = problem
+
+
+def timeline_text(timeline: Timeline | None, problem: str, history: RowHistory | None) -> Text:
+    """The host's recent history: its worst problem's age, then the last changes, newest first."""
+    text = Text("History\n", style="bold")
+    if problem:
+        return text.append(problem)
+    if timeline is None:
+        return text.append("not kept (history = false, or no scan recorded yet)", style="dim")
+    if history is not None and history.change in ("new", "worse"):
+        text.append(f"worst problem {history.change} in the last scan\n")
+    elif history is not None and history.since is not None:
+        text.append(f"worst problem standing for {age(history.since, history.as_of)}\n")
+    events: list[tuple[dt.datetime, Text]] = [
+        (t.at, _transition_line(t)) for t in timeline.transitions if t.noteworthy
+    ] + [
+        (o.at, Text(f"{o.name} = {o.value if o.value is not None else '(gone)'}"))
+        for o in timeline.observations
+    ]
+    events.sort(key=lambda event: event[0], reverse=True)
+    for at, line in events[:TIMELINE_EVENTS]:
+        text.append(f"{at:%Y-%m-%d %H:%M}  ", style="dim").append_text(line).append("\n")
+    if len(events) > TIMELINE_EVENTS:
+        text.append(
+            f"… {len(events) - TIMELINE_EVENTS} earlier: trackdeck history HOST", style="dim"
+        )
+    return text
+
+
+def _transition_line(transition: Transition) -> Text:
+    before = transition.before.value if transition.before else "—"
+    after = transition.after.value if transition.after else "gone"
+    style = SEVERITY_STYLE[transition.after] if transition.after else "green"
+    return Text.assemble((transition.code, "dim"), " ", (f"{before} → {after}", style))
+
+
 class FindingList(OptionList):
     """The host's findings, worst first; its arrow keys say what they do on the help screen."""
 
@@ -112,9 +166,12 @@ class DetailScreen(Screen[None]):
         ),
     ]
 
-    def __init__(self, row: FleetRow) -> None:
+    def __init__(
+        self, row: FleetRow, *, timeline: Callable[[FleetRow], Timeline | None] | None = None
+    ) -> None:
         super().__init__()
         self.row = row
+        self.read_timeline = timeline
         self.findings = sorted(row.findings, key=lambda finding: finding.severity.rank)
 
     def compose(self) -> ComposeResult:
@@ -136,6 +193,7 @@ class DetailScreen(Screen[None]):
                     yield Static(esp_view(self.row), id="esp-view")
             with VerticalScroll(id="detail-right"):
                 yield Static(id="finding-text")
+                yield Static(id="timeline")
         yield Footer()
 
     def on_resize(self) -> None:
@@ -148,6 +206,23 @@ class DetailScreen(Screen[None]):
         if self.findings:
             options.highlighted = 0
         options.focus()
+        if self.read_timeline is not None:
+            self._load_timeline()
+
+    @work(thread=True, exclusive=True, group="timeline", exit_on_error=False)
+    def _load_timeline(self) -> None:
+        """The host's history, read on a worker (the file may be large, the disk slow)."""
+        assert self.read_timeline is not None
+        try:
+            timeline = self.read_timeline(self.row)
+        except HistoryUnavailable as problem:
+            self.post_message(TimelineRead(None, str(problem)))
+            return
+        self.post_message(TimelineRead(timeline))
+
+    def on_timeline_read(self, message: TimelineRead) -> None:
+        text = timeline_text(message.timeline, message.problem, self.row.history)
+        self.query_one("#timeline", Static).update(text)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         finding = self.findings[event.option_index]

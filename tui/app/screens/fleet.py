@@ -11,13 +11,13 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from tui.app.messages import RowChecked, ScanFinished, ScanStarted
 from tui.app.screens.error import report_worker_error
+from tui.app.screens.fleet_history import HistoryScreen
 from tui.app.session import FleetScanning, Session
 from tui.app.widgets.fleet_table import FleetTable
 from tui.fleet.rows import FleetRow
@@ -28,7 +28,7 @@ ROWS_INTERVAL = 0.25
 """Seconds between two batches of checked rows drawn while a scan streams them in."""
 
 
-class FleetScreen(Screen[None]):
+class FleetScreen(HistoryScreen):
     """One row per tracking host; rows fill in as the scan streams results."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -66,6 +66,20 @@ class FleetScreen(Screen[None]):
             tooltip="turn HTTPS on at the ESP: preflight, confirm, progress, re-check",
         ),
         Binding(
+            "d",
+            "changed_only",
+            "Changed",
+            show=False,
+            tooltip="show only the hosts the last scan changed (again: show all)",
+        ),
+        Binding(
+            "x",
+            "expiry",
+            "Expiry",
+            show=False,
+            tooltip="the certificate-expiry forecast: which certificates end next, by week",
+        ),
+        Binding(
             "e",
             "audit_email",
             "Audit email",
@@ -86,6 +100,8 @@ class FleetScreen(Screen[None]):
         self._rows_timer: Timer | None = None
         self._arrived: list[FleetRow] = []
         self._fleet: FleetScanning | None = None
+        self._scan_keys: tuple[str, ...] = ()
+        self._scan_started = dt.datetime.now(dt.UTC)
         self._tally: dict[str, int] = counts(())
 
     def compose(self) -> ComposeResult:
@@ -103,6 +119,7 @@ class FleetScreen(Screen[None]):
         self._redraw()
         hold_garbage()
         self.call_after_refresh(self.start_scan)
+        self.call_after_refresh(self.load_history)
 
     # -- scanning -------------------------------------------------------------------------
 
@@ -113,6 +130,8 @@ class FleetScreen(Screen[None]):
             return
         self.scanning = True
         self._cancel_refresh()
+        self._scan_keys = tuple(keys)
+        self._scan_started = self.session.clock()
         self._scan(tuple(keys))
 
     @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
@@ -182,7 +201,20 @@ class FleetScreen(Screen[None]):
             table = self.query_one(FleetTable)
             table.move_cursor(row=0)
             table.scroll_home(animate=False)
+        if not message.cancelled:
+            keys = self._scan_keys or tuple(self.rows)
+            scanned = [self.rows[key] for key in keys if key in self.rows]
+            self.record_history(scanned, self._scan_started, message.finished_at)
         self._arm_refresh()
+
+    def histories_arrived(self, rows: list[FleetRow]) -> None:
+        """Keep the rows with their history and draw them (the `since` column)."""
+        for row in rows:
+            self._put(row)
+        if self.view.changed_only:
+            self._redraw()
+        else:
+            self.query_one(FleetTable).update_fleet_rows(rows)
 
     def _arm_refresh(self) -> None:
         """Periodic refresh, re-armed only after a scan finished, so scans never overlap."""
@@ -260,7 +292,7 @@ class FleetScreen(Screen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.view = ViewState(filter_text=event.value, group=self.view.group, sort=self.view.sort)
+        self.view = replace(self.view, filter_text=event.value)
         self._redraw()
 
     @on(Input.Submitted, "#filter")
@@ -270,14 +302,14 @@ class FleetScreen(Screen[None]):
     def action_clear_filter(self) -> None:
         """Clear the filter and grouping."""
         self.query_one(Input).value = ""
-        self.view = ViewState(sort=self.view.sort)
+        self.view = ViewState(sort=self.view.sort, changed_only=self.view.changed_only)
         self._redraw()
         self.set_focus(self.query_one(FleetTable))
 
     def action_cycle_group(self) -> None:
         """Group by none → brand → ESP → account."""
         group = GROUPS[(GROUPS.index(self.view.group) + 1) % len(GROUPS)]
-        self.view = ViewState(filter_text=self.view.filter_text, group=group, sort=self.view.sort)
+        self.view = replace(self.view, group=group)
         self._redraw()
         self.notify(f"grouped by {group}" if group != "none" else "no grouping", timeout=2)
 
@@ -287,7 +319,7 @@ class FleetScreen(Screen[None]):
 
     def sort_by(self, column: str) -> None:
         """Sort the table by `column`."""
-        self.view = ViewState(filter_text=self.view.filter_text, group=self.view.group, sort=column)
+        self.view = replace(self.view, sort=column)
         self._redraw()
         self.notify(f"sorted by {dict(COLUMNS)[column]}", timeout=2)
 
@@ -304,8 +336,24 @@ class FleetScreen(Screen[None]):
         from tui.app.screens.detail import DetailScreen  # noqa: PLC0415 - loaded on first use
 
         row = self.selected_row()
-        if row is not None:
-            self.app.push_screen(DetailScreen(row))
+        if row is None:
+            return
+        if row.history is not None and row.history.marked:  # looked at: the mark goes
+            row = replace(row, history=replace(row.history, seen=True))
+            self.histories_arrived([row])
+        self.app.push_screen(DetailScreen(row, timeline=self.timeline_of))
+
+    def action_changed_only(self) -> None:
+        """Show only the rows the last recorded scan changed; again to show every row."""
+        self.view = replace(self.view, changed_only=not self.view.changed_only)
+        self._redraw()
+        self.notify("only what changed" if self.view.changed_only else "every host", timeout=2)
+
+    def action_expiry(self) -> None:
+        """The certificate-expiry forecast."""
+        from tui.app.screens.expiry import ExpiryScreen  # noqa: PLC0415 - loaded on first use
+
+        self.app.push_screen(ExpiryScreen(self.session.history, self.session.clock()))
 
     def action_copy_fix(self) -> None:
         """Copy the worst problem's fix of the selected host."""

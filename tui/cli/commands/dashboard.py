@@ -10,6 +10,7 @@ from tui.actions.journal import AuditLog
 from tui.app.session import Session
 from tui.cli.common import CommandError, inventory_path, load, network_options
 from tui.fleet.network import ConfigError, check_options
+from tui.history.files import history_path
 from tui.inventory.credentials import CredentialStore
 from tui.report.exit_codes import EXIT_SOFTWARE, EXIT_USAGE
 
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         title=f"trackdeck · {path}",
         refresh_interval=inventory.settings.refresh_interval,
         scan_in_child=True,
+        history=history_path(inventory.settings.history),
     )
     from tui.app.app import TrackdeckApp  # noqa: PLC0415 - Textual loads only for the dashboard
 

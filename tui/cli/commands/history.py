@@ -73,7 +73,10 @@ def _host(word: str) -> str:
 
 def by_host(timeline: Timeline) -> dict[Subject, list[Event]]:
     """Each host's events, oldest first, hosts in the order of their first event."""
-    events: list[Event] = [*timeline.transitions, *timeline.observations]
+    events: list[Event] = [
+        *(transition for transition in timeline.transitions if transition.noteworthy),
+        *timeline.observations,
+    ]
     events.sort(key=lambda event: event.at)
     hosts: dict[Subject, list[Event]] = {}
     for event in events:

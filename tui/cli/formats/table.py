@@ -9,7 +9,8 @@ from rich.table import Table
 from rich.text import Text
 
 from tui.cli.formats.document import ResultRow, ScanDocument
-from tui.history.words import age, history_word
+from tui.history.words import history_word
+from tui.report.age import age
 from tui.report.style import SEVERITY_STYLE, health_text
 from tui.report.summary import problems, summarize
 

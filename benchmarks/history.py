@@ -1,0 +1,158 @@
+"""The history's figures: recording a 10,000-host scan, a year of hourly scans of 1,000 hosts (the
+file's size), and one host's timeline read from that year. The store is the real one, on a real
+file; the scans are generated (a fleet's worth of findings and observed values, a little churn).
+
+Churn per hourly scan, chosen to be worse than a quiet fleet: 0.5 % of hosts flap a finding (a
+lookup that times out, then recovers), and every host's certificate is renewed every 60 days (a new
+serial and end date: two observed values), spread over the fleet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from checks.model import Severity
+from tui.history.model import INVENTORY, ScanInfo, ScannedHost, SeenFinding, Subject
+from tui.history.store import HistoryStore
+
+START = dt.datetime(2025, 12, 1, tzinfo=dt.UTC)
+PASSING = tuple(
+    SeenFinding(code=code, severity=Severity.OK, title=f"{code} passed")
+    for code in ("dns.ok", "caa.ok", "tls.ok", "http.ok", "blocklist.clean", "esp.ok")
+)
+FLAP = SeenFinding(code="dns.lookup_failed", severity=Severity.UNKNOWN, title="timed out")
+RENEW_EVERY = dt.timedelta(days=60)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HistoryFigures:
+    """What `run_history` measured."""
+
+    record_seconds: tuple[float, ...]
+    record_hosts: int
+    year_scans: int
+    year_hosts: int
+    year_megabytes: float
+    year_seconds: float
+    timeline_ms: tuple[float, ...]
+    timeline_events: int
+
+
+class Fleet:
+    """Generated hosts whose findings and certificates change a little each hour."""
+
+    def __init__(self, size: int, seed: int = 7) -> None:
+        self.subjects = [
+            Subject(INVENTORY, f"account-{index % 40}", f"links.brand{index}.example")
+            for index in range(size)
+        ]
+        self.random = random.Random(seed)  # noqa: S311 - a reproducible simulation, not a secret
+
+    def scan(self, at: dt.datetime, flapping: float) -> list[ScannedHost]:
+        """Every host as seen at `at`: `flapping` of them with a failed lookup."""
+        hosts = []
+        for index, subject in enumerate(self.subjects):
+            flaps = self.random.random() < flapping
+            findings = (FLAP, *PASSING[1:]) if flaps else PASSING
+            renewals = (at - START + dt.timedelta(hours=index)) // RENEW_EVERY
+            issued = START + renewals * RENEW_EVERY
+            observed = {
+                "cname_target": "mailgun.org",
+                "tls_serial": f"{index:06X}{renewals:04X}",
+                "tls_issuer": "CN=R11,O=Let's Encrypt,C=US",
+                "tls_not_after": (issued + dt.timedelta(days=90)).isoformat(),
+                "esp_https": "yes",
+                "blocklist.Spamhaus DBL": "clean",
+            }
+            hosts.append(
+                ScannedHost(subject=subject, brand="b", findings=findings, observed=observed)
+            )
+        return hosts
+
+
+def _info(at: dt.datetime, hosts: int) -> ScanInfo:
+    return ScanInfo(
+        scope=INVENTORY,
+        command="scan",
+        started_at=at - dt.timedelta(seconds=30),
+        finished_at=at,
+        counts={Severity.OK: hosts},
+        version="bench",
+    )
+
+
+def time_records(path: Path, size: int, runs: int) -> tuple[float, ...]:
+    """Seconds to record a scan of `size` hosts into a file that has seen them before."""
+    fleet = Fleet(size)
+    seconds = []
+    with HistoryStore.open(path) as store:
+        store.record(_info(START, size), fleet.scan(START, 0.0))
+        for run in range(1, runs + 1):
+            at = START + dt.timedelta(hours=run)
+            hosts = fleet.scan(at, 0.005)
+            started = time.perf_counter()
+            store.record(_info(at, size), hosts)
+            seconds.append(time.perf_counter() - started)
+    return tuple(seconds)
+
+
+def simulate_year(path: Path, size: int, scans: int, log: Callable[[str], None]) -> float:
+    """Record `scans` hourly scans of `size` hosts; the seconds it took."""
+    fleet = Fleet(size)
+    started = time.perf_counter()
+    with HistoryStore.open(path) as store:
+        for hour in range(scans):
+            at = START + dt.timedelta(hours=hour)
+            store.record(_info(at, size), fleet.scan(at, 0.005))
+            if hour % 1000 == 999:
+                log(f"  history: {hour + 1}/{scans} hourly scans recorded")
+    return time.perf_counter() - started
+
+
+def time_timeline(path: Path, host: str, runs: int) -> tuple[tuple[float, ...], int]:
+    """Milliseconds to read one host's whole timeline, and how many events it holds."""
+    milliseconds = []
+    events = 0
+    for _ in range(runs):
+        started = time.perf_counter()
+        with HistoryStore.open(path, read_only=True) as store:
+            timeline = store.timeline(INVENTORY, [host])
+        milliseconds.append((time.perf_counter() - started) * 1000)
+        events = len(timeline.transitions) + len(timeline.observations)
+    return tuple(milliseconds), events
+
+
+def run_history(
+    *, record_hosts: int, year_hosts: int, year_scans: int, log: Callable[[str], None]
+) -> HistoryFigures:
+    """Every history figure, on files in a temporary directory."""
+    with tempfile.TemporaryDirectory(prefix="trackdeck-bench-history-") as scratch:
+        directory = Path(scratch)
+        log(f"history: recording scans of {record_hosts} hosts")
+        recorded = time_records(directory / "record.sqlite", record_hosts, runs=3)
+        log(f"history: {year_scans} hourly scans of {year_hosts} hosts")
+        year = directory / "year.sqlite"
+        seconds = simulate_year(year, year_hosts, year_scans, log)
+        size = sum(part.stat().st_size for part in directory.glob("year.sqlite*") if part.is_file())
+        timeline, events = time_timeline(year, Fleet(year_hosts).subjects[0].host, runs=20)
+    log(
+        f"history: record {statistics.median(recorded):.2f} s, year {size / 1e6:.1f} MB, "
+        f"timeline {statistics.median(timeline):.1f} ms"
+    )
+    return HistoryFigures(
+        record_seconds=recorded,
+        record_hosts=record_hosts,
+        year_scans=year_scans,
+        year_hosts=year_hosts,
+        year_megabytes=size / 1e6,
+        year_seconds=seconds,
+        timeline_ms=timeline,
+        timeline_events=events,
+    )
