@@ -79,13 +79,17 @@ def _read_telemetry(fd: int, run: _Run) -> None:
                 run.changed.notify_all()
 
 
-def _spawn(info: Path, columns: int, rows: int) -> tuple[subprocess.Popen[bytes], int, int]:
+def _spawn(
+    info: Path, columns: int, rows: int, history: Path | None
+) -> tuple[subprocess.Popen[bytes], int, int]:
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     read_fd, write_fd = os.pipe()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKDECK_", "TEXTUAL"))}
     env |= {"TERM": "xterm-256color", "COLORTERM": "truecolor"}
     command = [sys.executable, "-m", "benchmarks.dashboard_child", str(info), str(write_fd)]
+    if history is not None:
+        command += ["--history", str(history)]
     profile = os.environ.get(PROFILE_ENV)
     if profile:  # py-spy's samples of the dashboard process, for finding what bounds a figure
         spy = Path(sys.executable).with_name("py-spy")
@@ -124,10 +128,13 @@ def _press_keys(master: int, run: _Run, presses: int, rng: random.Random) -> lis
     return latencies
 
 
-def run_dashboard(info: Path, *, presses: int = 200, timeout: float = 300.0) -> DashboardFigures:
-    """Start the dashboard over the world at `info`, press keys during its scan, quit after it."""
+def run_dashboard(
+    info: Path, *, presses: int = 200, timeout: float = 300.0, history: Path | None = None
+) -> DashboardFigures:
+    """Start the dashboard over the world at `info` (with a history file, when given), press keys
+    during its scan, quit after it."""
     spawned = time.monotonic()
-    process, master, telemetry = _spawn(info, 120, 40)
+    process, master, telemetry = _spawn(info, 120, 40, history)
     run = _Run()
     readers = [
         threading.Thread(target=_read_terminal, args=(master, run, spawned), daemon=True),

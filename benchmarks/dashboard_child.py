@@ -6,6 +6,7 @@ exit, its peak RSS. The first frame is timed from outside, by reading the termin
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import tempfile
 import time
@@ -66,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("info", type=Path)
     parser.add_argument("fd", type=int)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--history", type=Path, help="a history file the dashboard reads and records to"
+    )
     args = parser.parse_args(argv)
     telemetry = _Telemetry(args.fd)
     telemetry.event("imported")
@@ -76,8 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         audit = Path(directory) / "audit.jsonl"
         with bench_session(
             args.info, concurrency=args.concurrency, audit=audit, scan_in_child=True
-        ) as session:
+        ) as built:
             telemetry.event("session_ready")
+            session = dataclasses.replace(built, history=args.history)
             TrackdeckApp(session).run()
     telemetry.event("child_rss_mb", children_peak_rss_mb())
     telemetry.event("rss_mb", peak_rss_mb())

@@ -14,13 +14,14 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from checks.model import Severity
 from tui.history.model import INVENTORY, ScanInfo, ScannedHost, SeenFinding, Subject
 from tui.history.store import HistoryStore
+from tui.inventory.load import parse_inventory
 
 START = dt.datetime(2025, 12, 1, tzinfo=dt.UTC)
 PASSING = tuple(
@@ -48,11 +49,8 @@ class HistoryFigures:
 class Fleet:
     """Generated hosts whose findings and certificates change a little each hour."""
 
-    def __init__(self, size: int, seed: int = 7) -> None:
-        self.subjects = [
-            Subject(INVENTORY, f"account-{index % 40}", f"links.brand{index}.example")
-            for index in range(size)
-        ]
+    def __init__(self, subjects: Sequence[Subject], seed: int = 7) -> None:
+        self.subjects = list(subjects)
         self.random = random.Random(seed)  # noqa: S311 - a reproducible simulation, not a secret
 
     def scan(self, at: dt.datetime, flapping: float) -> list[ScannedHost]:
@@ -77,6 +75,20 @@ class Fleet:
         return hosts
 
 
+def generated(size: int) -> list[Subject]:
+    """`size` hosts over 40 accounts."""
+    return [
+        Subject(INVENTORY, f"account-{index % 40}", f"links.brand{index}.example")
+        for index in range(size)
+    ]
+
+
+def inventory_subjects(inventory: Path) -> list[Subject]:
+    """The hosts of an inventory file, as the dashboard records them."""
+    parsed = parse_inventory(inventory.read_text(encoding="utf-8"), path=str(inventory))
+    return [Subject(INVENTORY, entry.account, entry.host) for entry in parsed.entries]
+
+
 def _info(at: dt.datetime, hosts: int) -> ScanInfo:
     return ScanInfo(
         scope=INVENTORY,
@@ -90,7 +102,7 @@ def _info(at: dt.datetime, hosts: int) -> ScanInfo:
 
 def time_records(path: Path, size: int, runs: int) -> tuple[float, ...]:
     """Seconds to record a scan of `size` hosts into a file that has seen them before."""
-    fleet = Fleet(size)
+    fleet = Fleet(generated(size))
     seconds = []
     with HistoryStore.open(path) as store:
         store.record(_info(START, size), fleet.scan(START, 0.0))
@@ -103,14 +115,16 @@ def time_records(path: Path, size: int, runs: int) -> tuple[float, ...]:
     return tuple(seconds)
 
 
-def simulate_year(path: Path, size: int, scans: int, log: Callable[[str], None]) -> float:
-    """Record `scans` hourly scans of `size` hosts; the seconds it took."""
-    fleet = Fleet(size)
+def simulate_year(
+    path: Path, subjects: Sequence[Subject], scans: int, log: Callable[[str], None]
+) -> float:
+    """Record `scans` hourly scans of `subjects`; the seconds it took."""
+    fleet = Fleet(subjects)
     started = time.perf_counter()
     with HistoryStore.open(path) as store:
         for hour in range(scans):
             at = START + dt.timedelta(hours=hour)
-            store.record(_info(at, size), fleet.scan(at, 0.005))
+            store.record(_info(at, len(subjects)), fleet.scan(at, 0.005))
             if hour % 1000 == 999:
                 log(f"  history: {hour + 1}/{scans} hourly scans recorded")
     return time.perf_counter() - started
@@ -129,29 +143,39 @@ def time_timeline(path: Path, host: str, runs: int) -> tuple[tuple[float, ...], 
     return tuple(milliseconds), events
 
 
+def size_of(path: Path) -> float:
+    """The file and its WAL, in MB."""
+    return sum(part.stat().st_size for part in path.parent.glob(f"{path.name}*")) / 1e6
+
+
 def run_history(
-    *, record_hosts: int, year_hosts: int, year_scans: int, log: Callable[[str], None]
+    *,
+    record_hosts: int,
+    year_subjects: Sequence[Subject],
+    year_scans: int,
+    year_path: Path,
+    log: Callable[[str], None],
 ) -> HistoryFigures:
-    """Every history figure, on files in a temporary directory."""
+    """Every history figure; the year is left in `year_path` (the dashboard reads it next)."""
     with tempfile.TemporaryDirectory(prefix="trackdeck-bench-history-") as scratch:
-        directory = Path(scratch)
         log(f"history: recording scans of {record_hosts} hosts")
-        recorded = time_records(directory / "record.sqlite", record_hosts, runs=3)
-        log(f"history: {year_scans} hourly scans of {year_hosts} hosts")
-        year = directory / "year.sqlite"
-        seconds = simulate_year(year, year_hosts, year_scans, log)
-        size = sum(part.stat().st_size for part in directory.glob("year.sqlite*") if part.is_file())
-        timeline, events = time_timeline(year, Fleet(year_hosts).subjects[0].host, runs=20)
+        recorded = time_records(Path(scratch) / "record.sqlite", record_hosts, runs=3)
+    log(f"history: {year_scans} hourly scans of {len(year_subjects)} hosts")
+    seconds = simulate_year(year_path, year_subjects, year_scans, log)
+    with HistoryStore.open(year_path) as store:
+        store.checkpoint()
+    timeline, events = time_timeline(year_path, year_subjects[0].host, runs=20)
+    megabytes = size_of(year_path)
     log(
-        f"history: record {statistics.median(recorded):.2f} s, year {size / 1e6:.1f} MB, "
+        f"history: record {statistics.median(recorded):.2f} s, year {megabytes:.1f} MB, "
         f"timeline {statistics.median(timeline):.1f} ms"
     )
     return HistoryFigures(
         record_seconds=recorded,
         record_hosts=record_hosts,
         year_scans=year_scans,
-        year_hosts=year_hosts,
-        year_megabytes=size / 1e6,
+        year_hosts=len(year_subjects),
+        year_megabytes=megabytes,
         year_seconds=seconds,
         timeline_ms=timeline,
         timeline_events=events,

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import importlib.util
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from benchmarks.dashboard import DashboardFigures, run_dashboard
+from benchmarks.history import HistoryFigures, inventory_subjects, run_history
 from benchmarks.report import Figure, Sample, percentile
 from benchmarks.runs import PeerRun, ScanRun, load_average, peer_once, scan_once
+from benchmarks.session import load_info
 from benchmarks.world import World, bench_world
 
 Log = Callable[[str], None]
@@ -29,6 +33,9 @@ class Plan:
     peer_domains: int = 1000
     memory_size: int = 10000
     warm_up: bool = True
+    history_hosts: int = 10000
+    history_scans: int = 8760
+    """A year of hourly scans of the dashboard's fleet."""
 
     @classmethod
     def smoke(cls) -> Plan:
@@ -36,6 +43,7 @@ class Plan:
         return cls(
             sizes=(1000,), runs=1, delay=0.002, serial=(10, 20), dashboard_size=100,
             presses=5, peer_domains=100, memory_size=1000, warm_up=False,
+            history_hosts=500, history_scans=24,
         )  # fmt: skip
 
 
@@ -51,6 +59,8 @@ class Collected:
     dashboard_loads: list[float] = field(default_factory=list)
     peers: list[PeerRun] = field(default_factory=list)
     refusing: PeerRun | None = None
+    history: HistoryFigures | None = None
+    history_dashboard: DashboardFigures | None = None
 
 
 def collect(plan: Plan, log: Log) -> Collected:
@@ -113,6 +123,25 @@ def _dashboard_runs(world: World, plan: Plan, got: Collected, log: Log) -> None:
         got.dashboards.append(run_dashboard(world.info_path, presses=plan.presses))
         log(
             f"  dashboard {run + 1}/{plan.runs}: first frame {got.dashboards[-1].first_frame:.2f} s"
+        )
+    _history_runs(world, plan, got, log)
+
+
+def _history_runs(world: World, plan: Plan, got: Collected, log: Log) -> None:
+    """The history figures, then the dashboard over this world with a year of its history."""
+    inventory = Path(str(load_info(world.info_path)["inventory"]))
+    with tempfile.TemporaryDirectory(prefix="trackdeck-bench-year-") as scratch:
+        year = Path(scratch) / "history.sqlite"
+        got.history = run_history(
+            record_hosts=plan.history_hosts,
+            year_subjects=inventory_subjects(inventory),
+            year_scans=plan.history_scans,
+            year_path=year,
+            log=log,
+        )
+        got.history_dashboard = run_dashboard(world.info_path, presses=0, history=year)
+        log(
+            f"  dashboard with a year of history: first frame {got.history_dashboard.first_frame:.2f} s"
         )
 
 
@@ -306,6 +335,53 @@ def peer_figures(plan: Plan, got: Collected) -> list[Figure]:
     return figures
 
 
+def history_figures(plan: Plan, got: Collected) -> list[Figure]:
+    """Recording, a year's size, one host's timeline, and the first frame over that year."""
+    found = got.history
+    if found is None:
+        return []
+    load = Sample((load_average(),))
+    record = Sample(found.record_seconds)
+    timeline = Sample(found.timeline_ms)
+    years = found.year_scans / 8760
+    figures = [
+        Figure(
+            name=f"History: recording a {found.record_hosts:,}-host scan",
+            value=record.text(" s"),
+            goal="≤ 1 s added to the scan",
+            met=record.median <= 1.0,
+            load=load,
+        ),
+        Figure(
+            name=f"History: file after {found.year_scans:,} hourly scans of {found.year_hosts:,} hosts",
+            value=f"{found.year_megabytes:.1f} MB (written in {found.year_seconds:.0f} s)",
+            goal="≤ 50 MB after a year",
+            met=found.year_megabytes <= 50 * years if years else None,
+            load=load,
+        ),
+        Figure(
+            name="History: one host's timeline from that file",
+            value=f"{timeline.text(' ms')} ({found.timeline_events} events)",
+            goal="≤ 50 ms",
+            met=timeline.median <= 50,
+            load=load,
+        ),
+    ]
+    if got.history_dashboard is not None and got.dashboards:
+        plain = Sample(tuple(run.first_frame for run in got.dashboards))
+        first = got.history_dashboard.first_frame
+        figures.append(
+            Figure(
+                name="History: dashboard first frame with that year of history",
+                value=f"{first:.2f} s (without history: {plain.text(' s')})",
+                goal="the same budget as without history",
+                met=first <= max(plain.values) * 1.1 + 0.05,
+                load=load,
+            )
+        )
+    return figures
+
+
 def figures(plan: Plan, got: Collected) -> list[Figure]:
     """Every figure, in the order of the issue."""
     return [
@@ -315,6 +391,7 @@ def figures(plan: Plan, got: Collected) -> list[Figure]:
         *dashboard_figures(plan, got),
         *memory_figures(plan, got),
         *peer_figures(plan, got),
+        *history_figures(plan, got),
     ]
 
 

@@ -5,10 +5,13 @@ stops a scan."""
 from __future__ import annotations
 
 import datetime as dt
+import http.server
 import json
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import jsonschema
 import pytest
@@ -47,13 +50,14 @@ class Rig:
     tls: TlsWorld
     inventory: Path
     capsys: pytest.CaptureFixture[str]
+    secrets: dict[str, str] = field(default_factory=lambda: {"acme-mg": "key-history-test"})
 
     def run(self, *argv: str) -> tuple[int, str, str]:
         args = build_parser().parse_args(list(argv))
         args.environment = Environment(
             dialer=self.tls.dialer, authoritative_port=self.world.authoritative.port
         )
-        args.credential_store = store_with({"acme-mg": "key-history-test"})
+        args.credential_store = store_with(self.secrets)
         esp = FakeEsp(domains=[domain(h, "acme-mg") for h in (HEALTHY, FLAKY)])
         args.client_factory = fake_factory({"acme-mg": esp})
         status: int = args.run(args)
@@ -200,3 +204,67 @@ def test_check_records_only_when_asked_and_apart_from_the_inventory(rig: Rig) ->
     assert [entry["host"] for entry in json.loads(out)["hosts"]] == [FLAKY]
     _, out, _ = rig.run("history", "--json", "-i", str(rig.inventory))
     assert json.loads(out)["hosts"] == [], "the inventory's history does not hold checked hosts"
+
+
+class Hook(http.server.BaseHTTPRequestHandler):
+    """A webhook on loopback: keeps each posted JSON body; answers with `status`."""
+
+    posted: ClassVar[list[dict[str, object]]] = []
+    status: ClassVar[int] = 200
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        Hook.posted.append(json.loads(self.rfile.read(length)))
+        self.send_response(Hook.status)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@pytest.fixture
+def hook() -> Iterator[str]:
+    Hook.posted, Hook.status = [], 200
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/services/T000/B000/canaryWEBHOOKsecret"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_webhook_hears_of_new_problems_only_and_its_url_is_never_printed(
+    rig: Rig, hook: str
+) -> None:
+    rig.secrets["notify-webhook"] = hook
+    _, out, err = rig.scan("--notify-webhook")
+    assert Hook.posted == [], "the first scan has nothing to compare with"
+    rig.scan("--notify-webhook")
+    assert Hook.posted == [], "nothing new"
+    rig.world.resolver.set_rules([Rule(name=FLAKY, rcode="SERVFAIL")])
+    _, out, err = rig.scan("--notify-webhook", "--json")
+    (posted,) = Hook.posted
+    text = str(posted["text"])
+    assert text.startswith("trackdeck scan: 1 new problem, 2 resolved (3 hosts")
+    assert f"? {FLAKY} dns.lookup_failed" in text and f"✓ {FLAKY} dns.cname_mismatch" in text
+    details = posted["trackdeck"]
+    assert isinstance(details, dict) and details["new"][0]["code"] == "dns.lookup_failed"
+    Hook.status = 500
+    rig.world.resolver.set_rules([Rule(name=HEALTHY, rcode="SERVFAIL")])
+    _, out2, err2 = rig.scan("--notify-webhook")
+    assert "--notify-webhook: 127.0.0.1 answered HTTP 500" in err2
+    for text in (out, err, out2, err2):
+        assert "canaryWEBHOOKsecret" not in text
+
+
+def test_without_a_webhook_url_the_scan_says_how_to_set_one(rig: Rig) -> None:
+    rig.scan()
+    rig.world.resolver.set_rules([Rule(name=FLAKY, rcode="SERVFAIL")])
+    status, _, err = rig.scan("--notify-webhook")
+    assert (
+        status == 2
+        and "TRACKDECK_SECRET_NOTIFY_WEBHOOK" in err
+        and "creds set notify-webhook" in err
+    )

@@ -90,6 +90,11 @@ class HistoryStore:
         """Release the file."""
         self._db.close()
 
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the file (so that its size is the file's)."""
+        with _guarded(self.path, "checkpoint"):
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def __enter__(self) -> HistoryStore:
         return self
 

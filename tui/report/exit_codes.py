@@ -27,6 +27,8 @@ EXIT_BROKEN_PIPE = 141
 
 EXIT_DECLINED = 1
 """A write command: the user answered no, so nothing was written."""
+EXIT_NOTHING_DONE = 1
+"""`creds`: nothing was stored or deleted (refused, or the keyring failed)."""
 EXIT_NOT_WRITTEN = 1
 """`import`: the fragment was not written (the file exists already)."""
 EXIT_ESP_FAILED = 2

@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from tui.cli.common import CommandError, add_inventory_option, fail, inventory_path, load
+from tui.cli.notify import NOTIFY_ACCOUNT
 from tui.cli.parser import Parser
 from tui.fleet.guess import account_facts
 from tui.fleet.network import DQS_ACCOUNT
@@ -20,11 +21,11 @@ from tui.inventory.credentials import (
     env_var_name,
 )
 from tui.inventory.model import Account
+from tui.report.exit_codes import EXIT_NOTHING_DONE
 
 if TYPE_CHECKING:
     from tui.cli.parser import Subcommands
 
-EXIT_NOTHING_DONE = 1
 NO_KEYRING_ALTERNATIVES = (
     "Alternatives: set TRACKDECK_SECRET_<ACCOUNT> (the account name upper-cased, every other "
     "character _) in the environment of trackdeck; or `pip install keyrings.alt` for a "
@@ -70,7 +71,7 @@ def store_from(args: argparse.Namespace) -> CredentialStore:
 def known_account(args: argparse.Namespace) -> Account | None:
     """The inventory's account named on the command line; None when there is no inventory yet
     (or for `spamhaus-dqs`, the Spamhaus DQS key, which belongs to no ESP account)."""
-    if not inventory_path(args).exists() or args.account == DQS_ACCOUNT:
+    if not inventory_path(args).exists() or args.account in (DQS_ACCOUNT, NOTIFY_ACCOUNT):
         return None
     inventory = load(args)
     try:
@@ -95,6 +96,8 @@ def run_set(args: argparse.Namespace) -> int:
         return EXIT_NOTHING_DONE
     if name == DQS_ACCOUNT:
         print("Storing the Spamhaus DQS key: blocklist queries will use your DQS zones.")
+    elif name == NOTIFY_ACCOUNT:
+        print("Storing the webhook URL: `trackdeck scan --notify-webhook` posts changes to it.")
     elif account is None:
         print(f"note: no inventory at {inventory_path(args)}; storing the key for {name} anyway")
     elif (status := store_from(args).status(account)).source == "unavailable":

@@ -16,6 +16,7 @@ from tui.cli.common import (
 )
 from tui.cli.formats.document import ScanDocument, from_fleet
 from tui.cli.formats.write import add_format_options, chosen_format, emit_or_say
+from tui.cli.notify import add_notify_option, notify
 from tui.cli.progress import Progress
 from tui.cli.recording import add_history_options, changes_only, changes_status, remember
 from tui.fleet.network import ConfigError, build_context
@@ -44,6 +45,7 @@ def add_parser(subparsers: Subcommands) -> None:
     add_network_options(parser)
     add_format_options(parser)
     add_history_options(parser, scan=True)
+    add_notify_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -73,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
         resolvers=options.resolvers,
         disabled=args.no_history,
     )
+    if args.notify_webhook:
+        notify(document, store)
     return finish(document, args)
 
 
