@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from checks.model import HostReport
+from checks.names import display_host
 from tui.report.document import JSON_VERSION, report_json
 from tui.report.style import SEVERITY_STYLE, health_text
 from tui.report.summary import problems, summarize
@@ -68,7 +69,7 @@ def write_table(
     for report in reports:
         cells = summarize(report)
         row = [
-            Text(report.host),
+            Text(display_host(report.host)),
             Text(report.expectation.esp_label or "?"),
             health_text(report.health),
         ]
@@ -90,7 +91,9 @@ def _write_problems(report: HostReport, console: Console, *, verbose: bool) -> N
     if not found:
         return
     console.print()
-    console.print(Text.assemble((report.host, "bold"), " ", health_text(report.health)))
+    console.print(
+        Text.assemble((display_host(report.host), "bold"), " ", health_text(report.health))
+    )
     for finding in found:
         console.print(
             Text.assemble(

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Final
 
+from checks.names import to_ascii
+
 HREF: Final = "href"
 SRC: Final = "src"
 SRCSET: Final = "srcset"
@@ -73,7 +75,7 @@ def _clean_host(host: str) -> str | None:
         return None
     if not host.isascii():
         try:
-            host = host.encode("idna").decode("ascii")
+            host = to_ascii(host)
         except UnicodeError:
             return None
     return host

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from checks.model import Severity
+from checks.names import display_host
 from tui.fleet.rows import FleetRow
 from tui.report.summary import SYMBOLS, Cell, summarize
 
@@ -40,7 +41,7 @@ class ViewState:
 def cells(row: FleetRow) -> dict[str, tuple[Severity | None, str]]:
     """Each column's (severity for colour, text) for one row."""
     values: dict[str, tuple[Severity | None, str]] = {
-        "host": (None, row.host),
+        "host": (None, display_host(row.host)),
         "brand": (None, row.brand),
         "esp": (None, f"{row.esp_label}/{row.account}"),
     }
