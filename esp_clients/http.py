@@ -19,6 +19,7 @@ from esp_clients.errors import (
     EspBadResponse,
     EspError,
     EspNotFound,
+    EspOutcomeUnknown,
     EspRateLimited,
     EspRejected,
     EspUnavailable,
@@ -28,6 +29,15 @@ LOG = logging.getLogger("trackdeck.esp")
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 MAX_BACKOFF = 30.0
 MAX_HEADER_WAIT = 60.0
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+"""Methods a repeat cannot make act twice (RFC 9110); a POST or PATCH is only sent again when it
+certainly never reached the ESP."""
+UNSENT: tuple[type[httpx.TransportError], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+)
+"""Transport failures before any byte of the request left: safe to retry whatever the method."""
 
 T = TypeVar("T")
 C = TypeVar("C")
@@ -187,19 +197,29 @@ class HttpApi:
         data: Mapping[str, str] | None = None,
         files: FormFiles | None = None,
         expect: tuple[int, ...] = (200,),
+        idempotent: bool | None = None,
     ) -> object:
-        """Send the request (retrying when sensible) and return the parsed JSON body or None."""
+        """Send the request (retrying when sensible) and return the parsed JSON body or None.
+
+        A request that is not `idempotent` (by default: POST and PATCH; a POST that only reads
+        says `idempotent=True`) is retried only when it never reached the ESP (no connection) or
+        the ESP refused it unprocessed (429); after a read timeout, a dropped connection or a 5xx
+        it raises at once (EspOutcomeUnknown for the transport cases), so that the caller reads
+        the ESP's state back instead of acting twice."""
+        repeatable = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
         failure: EspError = self.make_error(EspUnavailable, "no attempt was made")
         for attempt in range(self._max_retries + 1):
             try:
                 reply = self._send(method, path, params=params, json=json, data=data, files=files)
             except httpx.TransportError as exc:
+                if not repeatable and not isinstance(exc, UNSENT):
+                    raise self._outcome_unknown(exc) from None
                 failure, delay = self._transport_failure(exc), backoff(attempt)
             else:
                 if reply.status in expect:
                     return self._decode(reply.body)
                 failure, retry_delay = self._status_failure(reply, attempt)
-                if retry_delay is None:
+                if retry_delay is None or (not repeatable and reply.status != 429):
                     raise failure
                 delay = retry_delay
             if attempt < self._max_retries:
@@ -283,6 +303,10 @@ class HttpApi:
         }.get(type(exc), f"network error ({type(exc).__name__})")
         LOG.debug("%s request failed: %s", self.label, type(exc).__name__)
         return self.make_error(EspUnavailable, f"{what} ({self.base_url})")
+
+    def _outcome_unknown(self, exc: httpx.TransportError) -> EspError:
+        detail = self._transport_failure(exc).detail
+        return self.make_error(EspOutcomeUnknown, f"{detail}; not sent again")
 
     def _status_failure(self, reply: _Reply, attempt: int) -> tuple[EspError, float | None]:
         """The error for a non-expected status and the delay before a retry (None: no retry)."""

@@ -286,7 +286,9 @@ class SesClient(ApiClient[AwsCredentials]):
         request: dict[str, object] = {"PageSize": PAGE_SIZE}
         if token is not None:
             request["NextToken"] = token
-        body = self._api.request_json("POST", "/v2/email/list-configuration-sets", json=request)
+        body = self._api.request_json(
+            "POST", "/v2/email/list-configuration-sets", json=request, idempotent=True
+        )
         return self._api.convert(parse_page, body)
 
     def _redirect_options(self, name: str) -> RedirectOptions | None:

@@ -201,6 +201,25 @@ def error_texts(error: BaseException) -> str:
     return "\n".join(parts)
 
 
+def _outcome_unknown(seen: set[str]) -> str:
+    """EspOutcomeUnknown: a POST (Mailgun's certificate request) whose answer never comes, the
+    timeout quoting the secret."""
+    key = KEYRING["mg-main"]
+
+    def lost(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout(f"no answer for {key}", request=request)
+
+    account = Account(name="mailgun-acct", esp="mailgun", region="us").ref()
+    with httpx.Client(transport=httpx.MockTransport(lost)) as http:
+        client = make_client(account, key, http_client=http, sleep=no_sleep)
+        try:
+            client.request_certificate(domain("links-mg.brand.example", account.name))
+        except EspError as error:
+            seen.add(type(error).__name__)
+            return error_texts(error)
+    return ""
+
+
 def every_esp_error() -> str:
     """Each ESP error class, raised by a real client whose API quotes the secret back."""
     texts: list[str] = []
@@ -215,6 +234,7 @@ def every_esp_error() -> str:
                 seen.add(type(error).__name__)
                 texts += [error_texts(error), str(account_problem(account.name, esp, error))]
             texts.append(repr(client))
+    texts.append(_outcome_unknown(seen))
     unsupported = make_client(Account(name="sg", esp="sendgrid").ref(), KEYRING["sg-main"])
     try:
         unsupported.set_https(domain("links-sg.brand.example", "sg"), True)
