@@ -22,6 +22,8 @@ from esp_clients.base import (
     EspSecret,
     TrackingDomain,
     Unsupported,
+    insecure_api_problem,
+    without_userinfo,
 )
 from esp_clients.errors import EspAuthError, EspUnsupported
 from esp_clients.http import ErrorKind, ErrorMessage, HttpApi
@@ -84,10 +86,14 @@ class ApiClient(Generic[S]):
             )
             raise ValueError(text)
         self._credential: S = credential
+        base_url = account.api_base or self.base_url(self.region)
+        insecure = insecure_api_problem(base_url, allowed=account.allow_insecure_api)
+        if insecure is not None:
+            raise ValueError(f"{self.name} api_base {without_userinfo(base_url)}: {insecure}")
         self._api = HttpApi(
             account=account,
             label=self.label,
-            base_url=account.api_base or self.base_url(self.region),
+            base_url=base_url,
             auth=self.auth(credential),
             headers={"Accept": "application/json", **self.headers(credential)},
             client=http_client,

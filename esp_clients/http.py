@@ -13,7 +13,15 @@ from typing import TypeVar
 
 import httpx
 
-from esp_clients.base import AccountRef, ShapeError, error_message_common, redact, sanitize
+from esp_clients.base import (
+    AccountRef,
+    ShapeError,
+    error_message_common,
+    redact,
+    sanitize,
+    url_secrets,
+    without_userinfo,
+)
 from esp_clients.errors import (
     EspAuthError,
     EspBadResponse,
@@ -146,15 +154,15 @@ class HttpApi:
         self._sleep = sleep
         self._clock = clock
         self._max_bytes = max_bytes
-        self._secrets = tuple(s for s in secrets if s)
+        self._secrets = tuple(s for s in (*secrets, *url_secrets(base_url)) if s)
+        self.shown_base = without_userinfo(self.base_url)
+        """The base URL as messages show it (no user name or password)."""
         self._error_message = error_message or error_message_common
         self._error_kind = error_kind
         self._error_type_header = error_type_header
 
     def __repr__(self) -> str:
-        return (
-            f"HttpApi(label={self.label!r}, account={self.account.name!r}, base={self.base_url!r})"
-        )
+        return f"HttpApi(label={self.label!r}, account={self.account.name!r}, base={self.shown_base!r})"
 
     def make_error(
         self,
@@ -302,7 +310,7 @@ class HttpApi:
             httpx.ConnectError: "could not connect",
         }.get(type(exc), f"network error ({type(exc).__name__})")
         LOG.debug("%s request failed: %s", self.label, type(exc).__name__)
-        return self.make_error(EspUnavailable, f"{what} ({self.base_url})")
+        return self.make_error(EspUnavailable, f"{what} ({self.shown_base})")
 
     def _outcome_unknown(self, exc: httpx.TransportError) -> EspError:
         detail = self._transport_failure(exc).detail
