@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 MESSAGE_LIMIT = 200
@@ -70,8 +72,10 @@ class ClientFactory(Protocol):
         *,
         http_client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        tls: ssl.SSLContext | None = None,
     ) -> EspClient:
-        """A client for `account` using `secret`, over `http_client` when one is injected."""
+        """A client for `account` using `secret`, over `http_client` when one is injected (else
+        over its own, trusting `tls`)."""
         ...
 
 

@@ -30,6 +30,8 @@ from esp_clients.http import ErrorKind, ErrorMessage, HttpApi
 from esp_clients.registry import ENTRIES
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 S = TypeVar("S", str, AwsCredentials)
@@ -72,6 +74,7 @@ class ApiClient(Generic[S]):
         http_client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         entry = ENTRIES[self.esp]
         self.account = account
@@ -103,6 +106,7 @@ class ApiClient(Generic[S]):
             error_message=self.dialect.message,
             error_kind=self.dialect.kind,
             error_type_header=self.dialect.type_header,
+            tls=tls,
         )
 
     def __repr__(self) -> str:

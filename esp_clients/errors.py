@@ -105,6 +105,16 @@ class EspOutcomeUnknown(EspUnavailable):
     )
 
 
+class EspTlsUntrusted(EspUnavailable):
+    """The API's certificate is not trusted by this machine (often a TLS-inspecting proxy)."""
+
+    default_hint = (
+        "if a corporate proxy inspects TLS, add its CA to the system trust store (trackdeck uses "
+        "it), or point --ca-bundle or SSL_CERT_FILE at a PEM file holding it; HTTPS_PROXY and "
+        "NO_PROXY choose whether the proxy is used"
+    )
+
+
 class EspBadResponse(EspError):  # noqa: N818 - the contract's names
     """The ESP answered something we cannot use (bad JSON, wrong shape, endless pages, too big)."""
 

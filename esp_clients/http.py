@@ -6,6 +6,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,8 +31,10 @@ from esp_clients.errors import (
     EspOutcomeUnknown,
     EspRateLimited,
     EspRejected,
+    EspTlsUntrusted,
     EspUnavailable,
 )
+from esp_clients.tls import api_tls_context, certificate_failure
 
 LOG = logging.getLogger("trackdeck.esp")
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -141,6 +144,7 @@ class HttpApi:
         error_message: ErrorMessage | None = None,
         error_kind: ErrorKind | None = None,
         error_type_header: str | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.account = account
         self.label = label
@@ -148,7 +152,11 @@ class HttpApi:
         self._auth = auth
         self._headers = dict(headers or {})
         self._owns_client = client is None
-        self._client = client if client is not None else httpx.Client(timeout=timeout)
+        self._client = (
+            client
+            if client is not None
+            else httpx.Client(timeout=timeout, verify=tls or api_tls_context())
+        )
         self._timeout = timeout
         self._max_retries = max_retries
         self._sleep = sleep
@@ -220,6 +228,9 @@ class HttpApi:
             try:
                 reply = self._send(method, path, params=params, json=json, data=data, files=files)
             except httpx.TransportError as exc:
+                untrusted = certificate_failure(exc)
+                if untrusted is not None:  # a retry would meet the same certificate
+                    raise self._untrusted(untrusted) from None
                 if not repeatable and not isinstance(exc, UNSENT):
                     raise self._outcome_unknown(exc) from None
                 failure, delay = self._transport_failure(exc), backoff(attempt)
@@ -311,6 +322,10 @@ class HttpApi:
         }.get(type(exc), f"network error ({type(exc).__name__})")
         LOG.debug("%s request failed: %s", self.label, type(exc).__name__)
         return self.make_error(EspUnavailable, f"{what} ({self.shown_base})")
+
+    def _untrusted(self, said: str) -> EspError:
+        detail = f"the certificate of {self.shown_base} is not trusted here ({said})"
+        return self.make_error(EspTlsUntrusted, detail)
 
     def _outcome_unknown(self, exc: httpx.TransportError) -> EspError:
         detail = self._transport_failure(exc).detail

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import ssl
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
@@ -226,6 +227,26 @@ def _outcome_unknown(seen: set[str]) -> str:
     return ""
 
 
+def _tls_untrusted(seen: set[str]) -> str:
+    """EspTlsUntrusted: the API's certificate is refused (as behind a TLS-inspecting proxy)."""
+
+    def inspected(request: httpx.Request) -> httpx.Response:
+        try:
+            raise ssl.SSLCertVerificationError(1, f"self-signed certificate for {SP_KEY}")
+        except ssl.SSLCertVerificationError as error:
+            raise httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED]", request=request) from error
+
+    account = Account(name="sparkpost-acct", esp="sparkpost", region="us").ref()
+    with httpx.Client(transport=httpx.MockTransport(inspected)) as http:
+        client = make_client(account, SP_KEY, http_client=http, sleep=no_sleep)
+        try:
+            client.list_tracking_domains()
+        except EspError as error:
+            seen.add(type(error).__name__)
+            return error_texts(error)
+    return ""
+
+
 def all_canaries() -> tuple[str, ...]:
     """Every canary secret of the audit (the demo's are made afresh inside `demo_store`)."""
     return (
@@ -280,6 +301,7 @@ def every_esp_error() -> str:
                 texts += [error_texts(error), str(account_problem(account.name, esp, error))]
             texts.append(repr(client))
     texts.append(_outcome_unknown(seen))
+    texts.append(_tls_untrusted(seen))
     unsupported = make_client(Account(name="sg", esp="sendgrid").ref(), KEYRING["sg-main"])
     try:
         unsupported.set_https(domain("links-sg.brand.example", "sg"), True)

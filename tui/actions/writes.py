@@ -82,7 +82,7 @@ class Actions:
         self.ctx = ctx
         self.store = store
         self.recorder = Recorder(audit)
-        self.client_factory = client_factory or default_client_factory()
+        self.client_factory = client_factory or default_client_factory(ca_bundle=ctx.ca_bundle)
         self.read_only = read_only
         self.polling = Polling(
             sleep=sleep, clock=clock, interval=poll_interval, timeout=poll_timeout
