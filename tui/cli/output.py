@@ -13,6 +13,7 @@ from rich.text import Text
 
 from checks.model import HostReport
 from checks.names import display_host
+from checks.printable import json_safe
 from tui.report.document import JSON_VERSION, report_json
 from tui.report.style import SEVERITY_STYLE, health_text
 from tui.report.summary import problems, summarize
@@ -40,7 +41,7 @@ def write_json(
             report_json(report, extras.get(report.key or report.host)) for report in reports
         ],
     }
-    json.dump(document, stream, indent=2, ensure_ascii=False)
+    stream.write(json_safe(json.dumps(document, indent=2, ensure_ascii=False)))
     stream.write("\n")
 
 

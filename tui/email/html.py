@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from typing import Final
 
 from checks.names import to_ascii
+from checks.printable import printable
 from tui.email.linear import defuse
 
 HREF: Final = "href"
@@ -56,6 +57,11 @@ class FoundUrl:
     element: str = ""
     pixel: bool = False
 
+    def __post_init__(self) -> None:
+        """Escape control characters: the URL and the element come from the message."""
+        object.__setattr__(self, "url", printable(self.url))
+        object.__setattr__(self, "element", printable(self.element))
+
 
 def url_parts(url: str) -> tuple[str, str | None]:
     """(scheme, host) of an absolute URL or a ``mailto:`` address; host None when it has none."""
@@ -77,7 +83,7 @@ def url_parts(url: str) -> tuple[str, str | None]:
 def _clean_host(host: str) -> str | None:
     """The host in lower case A-labels without a trailing dot; None when it cannot be one."""
     host = host.strip().strip(".").lower()
-    if not host or any(char in host for char in " /\\<>\"'`{}|^%"):
+    if not host or any(char in host for char in " /\\<>\"'`{}|^%") or printable(host) != host:
         return None
     if not host.isascii():
         try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from typing import Final
 
+from checks.printable import printable, printable_all
 from tui.email.html import LIST_UNSUBSCRIBE, FoundUrl, extract_html_urls, make_found, url_parts
 from tui.email.linear import BOUNDED_POLICY, bracketed, title_text
 from tui.email.text import text_urls, unflow
@@ -63,6 +64,13 @@ class ParsedMessage:
     urls: tuple[FoundUrl, ...] = ()
     parts: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Escape control characters in what the message says (an encoded Subject may hold ESC)."""
+        for name in ("from_header", "subject"):
+            object.__setattr__(self, name, printable(getattr(self, name)))
+        for name in ("parts", "notes"):
+            object.__setattr__(self, name, printable_all(getattr(self, name)))
 
 
 def parse_input(data: bytes) -> ParsedMessage:
