@@ -6,6 +6,8 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from checks.printable import printable, printable_all, printable_lines
+
 
 class Severity(enum.Enum):
     """How bad a finding is; `rank` orders them worst first (fail, unknown, warn, info, ok)."""
@@ -46,6 +48,14 @@ class Finding:
     detail: str = ""
     fix: str = ""
     evidence: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Escape control characters: titles, details, fixes and evidence quote DNS answers,
+        certificates, pages and messages, and must never drive a terminal."""
+        object.__setattr__(self, "title", printable(self.title))
+        object.__setattr__(self, "detail", printable_lines(self.detail))
+        object.__setattr__(self, "fix", printable_lines(self.fix))
+        object.__setattr__(self, "evidence", printable_all(self.evidence))
 
     def as_json(self) -> dict[str, object]:
         """The finding in the versioned JSON shape of `trackdeck check --json`."""
@@ -123,6 +133,15 @@ class Facts:
     blocklist_answers: tuple[str, ...] = ()
     blocklist_verdicts: tuple[tuple[str, str], ...] = ()
     """(list name, `listed` / `clean` / `not_tested`) for each URI blocklist asked."""
+
+    def __post_init__(self) -> None:
+        """Escape control characters in every observation (they come from DNS, TLS and HTTP)."""
+        for name in ("cname_chain", "addresses", "caa_records", "tls_sans", "blocklist_answers"):
+            object.__setattr__(self, name, printable_all(getattr(self, name)))
+        for name in ("caa_owner", "tls_issuer", "tls_not_after"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, printable(value))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

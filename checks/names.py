@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
+import idna
+
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
@@ -29,10 +31,42 @@ def normalize_host(raw: str) -> str:
         raise ValueError("it is an IP address; tracking hosts are DNS names")
     if not host.isascii():
         try:
-            host = host.encode("idna").decode("ascii")
+            host = to_ascii(host)
         except UnicodeError:
             raise ValueError("it is not a valid internationalised name") from None
     return _check_labels(host.lower())
+
+
+def to_ascii(name: str) -> str:
+    """`name` in lower-case A-labels by IDNA 2008 with the UTS 46 mapping (non-transitional:
+    `straße` stays `xn--strae-oqa`, where the IDNA 2003 codec would make it `strasse`, another
+    domain); ASCII labels stay as they are (underscores too). UnicodeError when it cannot be one."""
+    mapped = idna.uts46_remap(name, std3_rules=False, transitional=False)
+    return ".".join(
+        label if label.isascii() else idna.alabel(label).decode("ascii")
+        for label in mapped.split(".")
+    )
+
+
+def unicode_form(host: str) -> str | None:
+    """The Unicode form of an A-label `host` (`links.xn--strae-oqa.de` → `links.straße.de`) when it
+    differs, else None; a label that is not a valid A-label leaves the host as it is."""
+    if "xn--" not in host.lower():
+        return None
+    try:
+        shown = ".".join(
+            idna.ulabel(label) if label.lower().startswith("xn--") else label
+            for label in host.split(".")
+        )
+    except UnicodeError:
+        return None
+    return shown if shown != host else None
+
+
+def display_host(host: str) -> str:
+    """`host` for people: the A-label with its Unicode form beside it when they differ."""
+    shown = unicode_form(host)
+    return f"{host} ({shown})" if shown else host
 
 
 def _check_labels(host: str) -> str:

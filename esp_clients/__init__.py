@@ -29,14 +29,18 @@ from esp_clients.errors import (
     EspBadResponse,
     EspError,
     EspNotFound,
+    EspOutcomeUnknown,
     EspRateLimited,
     EspRejected,
+    EspTlsUntrusted,
     EspUnavailable,
     EspUnsupported,
 )
 from esp_clients.registry import API_ESPS, ENTRIES
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx  # the clients import it when one is made: the dashboard starts without it
 
 __all__ = [
@@ -50,9 +54,11 @@ __all__ = [
     "EspClient",
     "EspError",
     "EspNotFound",
+    "EspOutcomeUnknown",
     "EspRateLimited",
     "EspRejected",
     "EspSecret",
+    "EspTlsUntrusted",
     "EspUnavailable",
     "EspUnsupported",
     "TrackingDomain",
@@ -67,10 +73,12 @@ def make_client(
     *,
     http_client: httpx.Client | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    tls: ssl.SSLContext | None = None,
 ) -> EspClient:
-    """A client for `account`'s ESP; ValueError when that ESP has no API trackdeck knows."""
+    """A client for `account`'s ESP; ValueError when that ESP has no API trackdeck knows. `tls`
+    is the trust of a client made here (default: esp_clients.tls.api_tls_context())."""
     entry = ENTRIES.get(account.esp)
     if entry is None or not entry.has_api:
         raise ValueError(f"no API client for ESP {account.esp!r}")
     factory: ClientFactory = getattr(importlib.import_module(entry.module), entry.class_name)
-    return factory(account, secret, http_client=http_client, sleep=sleep)
+    return factory(account, secret, http_client=http_client, sleep=sleep, tls=tls)

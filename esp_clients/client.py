@@ -22,12 +22,16 @@ from esp_clients.base import (
     EspSecret,
     TrackingDomain,
     Unsupported,
+    insecure_api_problem,
+    without_userinfo,
 )
 from esp_clients.errors import EspAuthError, EspUnsupported
 from esp_clients.http import ErrorKind, ErrorMessage, HttpApi
 from esp_clients.registry import ENTRIES
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 S = TypeVar("S", str, AwsCredentials)
@@ -70,6 +74,7 @@ class ApiClient(Generic[S]):
         http_client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         entry = ENTRIES[self.esp]
         self.account = account
@@ -84,10 +89,14 @@ class ApiClient(Generic[S]):
             )
             raise ValueError(text)
         self._credential: S = credential
+        base_url = account.api_base or self.base_url(self.region)
+        insecure = insecure_api_problem(base_url, allowed=account.allow_insecure_api)
+        if insecure is not None:
+            raise ValueError(f"{self.name} api_base {without_userinfo(base_url)}: {insecure}")
         self._api = HttpApi(
             account=account,
             label=self.label,
-            base_url=account.api_base or self.base_url(self.region),
+            base_url=base_url,
             auth=self.auth(credential),
             headers={"Accept": "application/json", **self.headers(credential)},
             client=http_client,
@@ -97,6 +106,7 @@ class ApiClient(Generic[S]):
             error_message=self.dialect.message,
             error_kind=self.dialect.kind,
             error_type_header=self.dialect.type_header,
+            tls=tls,
         )
 
     def __repr__(self) -> str:

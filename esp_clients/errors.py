@@ -96,6 +96,25 @@ class EspUnavailable(EspError):  # noqa: N818 - the contract's names
     default_hint = "the ESP's API is unreachable or failing; try again later"
 
 
+class EspOutcomeUnknown(EspUnavailable):
+    """A request that changes something may have reached the ESP, but no answer came (a read
+    timeout, a dropped connection): it is not sent again, since a repeat could act twice."""
+
+    default_hint = (
+        "the change may have been made: read the ESP's state (trackdeck scan) before trying again"
+    )
+
+
+class EspTlsUntrusted(EspUnavailable):
+    """The API's certificate is not trusted by this machine (often a TLS-inspecting proxy)."""
+
+    default_hint = (
+        "if a corporate proxy inspects TLS, add its CA to the system trust store (trackdeck uses "
+        "it), or point --ca-bundle or SSL_CERT_FILE at a PEM file holding it; HTTPS_PROXY and "
+        "NO_PROXY choose whether the proxy is used"
+    )
+
+
 class EspBadResponse(EspError):  # noqa: N818 - the contract's names
     """The ESP answered something we cannot use (bad JSON, wrong shape, endless pages, too big)."""
 

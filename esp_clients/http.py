@@ -6,6 +6,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,21 +14,41 @@ from typing import TypeVar
 
 import httpx
 
-from esp_clients.base import AccountRef, ShapeError, error_message_common, redact, sanitize
+from esp_clients.base import (
+    AccountRef,
+    ShapeError,
+    error_message_common,
+    redact,
+    sanitize,
+    url_secrets,
+    without_userinfo,
+)
 from esp_clients.errors import (
     EspAuthError,
     EspBadResponse,
     EspError,
     EspNotFound,
+    EspOutcomeUnknown,
     EspRateLimited,
     EspRejected,
+    EspTlsUntrusted,
     EspUnavailable,
 )
+from esp_clients.tls import api_tls_context, certificate_failure
 
 LOG = logging.getLogger("trackdeck.esp")
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 MAX_BACKOFF = 30.0
 MAX_HEADER_WAIT = 60.0
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+"""Methods a repeat cannot make act twice (RFC 9110); a POST or PATCH is only sent again when it
+certainly never reached the ESP."""
+UNSENT: tuple[type[httpx.TransportError], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+)
+"""Transport failures before any byte of the request left: safe to retry whatever the method."""
 
 T = TypeVar("T")
 C = TypeVar("C")
@@ -123,6 +144,7 @@ class HttpApi:
         error_message: ErrorMessage | None = None,
         error_kind: ErrorKind | None = None,
         error_type_header: str | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.account = account
         self.label = label
@@ -130,21 +152,25 @@ class HttpApi:
         self._auth = auth
         self._headers = dict(headers or {})
         self._owns_client = client is None
-        self._client = client if client is not None else httpx.Client(timeout=timeout)
+        self._client = (
+            client
+            if client is not None
+            else httpx.Client(timeout=timeout, verify=tls or api_tls_context())
+        )
         self._timeout = timeout
         self._max_retries = max_retries
         self._sleep = sleep
         self._clock = clock
         self._max_bytes = max_bytes
-        self._secrets = tuple(s for s in secrets if s)
+        self._secrets = tuple(s for s in (*secrets, *url_secrets(base_url)) if s)
+        self.shown_base = without_userinfo(self.base_url)
+        """The base URL as messages show it (no user name or password)."""
         self._error_message = error_message or error_message_common
         self._error_kind = error_kind
         self._error_type_header = error_type_header
 
     def __repr__(self) -> str:
-        return (
-            f"HttpApi(label={self.label!r}, account={self.account.name!r}, base={self.base_url!r})"
-        )
+        return f"HttpApi(label={self.label!r}, account={self.account.name!r}, base={self.shown_base!r})"
 
     def make_error(
         self,
@@ -187,19 +213,32 @@ class HttpApi:
         data: Mapping[str, str] | None = None,
         files: FormFiles | None = None,
         expect: tuple[int, ...] = (200,),
+        idempotent: bool | None = None,
     ) -> object:
-        """Send the request (retrying when sensible) and return the parsed JSON body or None."""
+        """Send the request (retrying when sensible) and return the parsed JSON body or None.
+
+        A request that is not `idempotent` (by default: POST and PATCH; a POST that only reads
+        says `idempotent=True`) is retried only when it never reached the ESP (no connection) or
+        the ESP refused it unprocessed (429); after a read timeout, a dropped connection or a 5xx
+        it raises at once (EspOutcomeUnknown for the transport cases), so that the caller reads
+        the ESP's state back instead of acting twice."""
+        repeatable = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
         failure: EspError = self.make_error(EspUnavailable, "no attempt was made")
         for attempt in range(self._max_retries + 1):
             try:
                 reply = self._send(method, path, params=params, json=json, data=data, files=files)
             except httpx.TransportError as exc:
+                untrusted = certificate_failure(exc)
+                if untrusted is not None:  # a retry would meet the same certificate
+                    raise self._untrusted(untrusted) from None
+                if not repeatable and not isinstance(exc, UNSENT):
+                    raise self._outcome_unknown(exc) from None
                 failure, delay = self._transport_failure(exc), backoff(attempt)
             else:
                 if reply.status in expect:
                     return self._decode(reply.body)
                 failure, retry_delay = self._status_failure(reply, attempt)
-                if retry_delay is None:
+                if retry_delay is None or (not repeatable and reply.status != 429):
                     raise failure
                 delay = retry_delay
             if attempt < self._max_retries:
@@ -282,7 +321,15 @@ class HttpApi:
             httpx.ConnectError: "could not connect",
         }.get(type(exc), f"network error ({type(exc).__name__})")
         LOG.debug("%s request failed: %s", self.label, type(exc).__name__)
-        return self.make_error(EspUnavailable, f"{what} ({self.base_url})")
+        return self.make_error(EspUnavailable, f"{what} ({self.shown_base})")
+
+    def _untrusted(self, said: str) -> EspError:
+        detail = f"the certificate of {self.shown_base} is not trusted here ({said})"
+        return self.make_error(EspTlsUntrusted, detail)
+
+    def _outcome_unknown(self, exc: httpx.TransportError) -> EspError:
+        detail = self._transport_failure(exc).detail
+        return self.make_error(EspOutcomeUnknown, f"{detail}; not sent again")
 
     def _status_failure(self, reply: _Reply, attempt: int) -> tuple[EspError, float | None]:
         """The error for a non-expected status and the delay before a retry (None: no retry)."""

@@ -109,16 +109,19 @@ class MandrillClient(WithoutHttpsCalls, ApiKeyClient):
 
     def list_tracking_domains(self) -> tuple[TrackingDomain, ...]:
         """Every tracking domain, from one POST /urls/tracking-domains."""
-        body = self._call("/urls/tracking-domains", {})
+        body = self._call("/urls/tracking-domains", {}, idempotent=True)
         items = self._api.convert(lambda value: as_list(value, "the tracking domain list"), body)
         return tuple(self._parse(item) for item in items)
 
     def verify(self, domain: TrackingDomain) -> TrackingDomain:
         """Ask Mandrill to re-check the domain's CNAME and return its new view."""
-        return self._parse(self._call("/urls/check-tracking-domain", {"domain": domain.esp_id}))
+        fields = {"domain": domain.esp_id}
+        return self._parse(self._call("/urls/check-tracking-domain", fields, idempotent=True))
 
-    def _call(self, path: str, fields: Mapping[str, str]) -> object:
-        return self._api.request_json("POST", path, json={"key": self._credential, **fields})
+    def _call(self, path: str, fields: Mapping[str, str], *, idempotent: bool = False) -> object:
+        """A POST (Mandrill's API posts everything); `idempotent` for the ones that only read."""
+        body = {"key": self._credential, **fields}
+        return self._api.request_json("POST", path, json=body, idempotent=idempotent)
 
     def _parse(self, item: object) -> TrackingDomain:
         return self._api.convert(

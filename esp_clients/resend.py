@@ -163,7 +163,8 @@ class ResendClient(WithoutHttpsCalls, ApiKeyClient):
         """Ask Resend to re-check the domain's records (async), then read the domain back."""
         require(self, Capability.VERIFY)
         path = f"/domains/{quote_segment(domain.esp_id)}/verify"
-        self._api.convert(parse_verify, self._api.request_json("POST", path))
+        body = self._api.request_json("POST", path, idempotent=True)  # a re-check: harmless twice
+        self._api.convert(parse_verify, body)
         fresh = self._get(domain.esp_id)
         if fresh is None:
             raise self._api.make_error(

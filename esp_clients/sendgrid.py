@@ -162,7 +162,7 @@ class SendGridClient(WithoutHttpsCalls, ApiKeyClient):
     def verify(self, domain: TrackingDomain) -> TrackingDomain:
         """Ask SendGrid to validate the link, then read it again with the reasons it gave."""
         path = f"/v3/whitelabel/links/{quote_segment(domain.esp_id)}/validate"
-        body = self._api.request_json("POST", path)
+        body = self._api.request_json("POST", path, idempotent=True)  # a re-check: harmless twice
         reasons = self._api.convert(parse_validation, body)
         fresh = self.get(domain.esp_id)
         extra = tuple(p for p in fresh.problems if p not in reasons)

@@ -7,6 +7,7 @@ so the signature always covers the exact bytes httpx sends, retries included.
 from __future__ import annotations
 
 import datetime
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -208,9 +209,12 @@ class SesClient(ApiClient[AwsCredentials]):
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         now: Callable[[], datetime.datetime] | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._now = now
-        super().__init__(account, secret, http_client=http_client, sleep=sleep, clock=clock)
+        super().__init__(
+            account, secret, http_client=http_client, sleep=sleep, clock=clock, tls=tls
+        )
 
     def label_for(self, region: str) -> str:
         """`Amazon SES eu-west-1`: every AWS region is its own SES."""
@@ -286,7 +290,9 @@ class SesClient(ApiClient[AwsCredentials]):
         request: dict[str, object] = {"PageSize": PAGE_SIZE}
         if token is not None:
             request["NextToken"] = token
-        body = self._api.request_json("POST", "/v2/email/list-configuration-sets", json=request)
+        body = self._api.request_json(
+            "POST", "/v2/email/list-configuration-sets", json=request, idempotent=True
+        )
         return self._api.convert(parse_page, body)
 
     def _redirect_options(self, name: str) -> RedirectOptions | None:

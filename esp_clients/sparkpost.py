@@ -230,7 +230,9 @@ class SparkPostClient(ApiKeyClient):
 
     def verify(self, domain: TrackingDomain) -> TrackingDomain:
         """Ask SparkPost to re-check the CNAME, then read the domain back."""
-        body = self._api.request_json("POST", f"{self._path(domain)}/verify")
+        body = self._api.request_json(
+            "POST", f"{self._path(domain)}/verify", idempotent=True
+        )  # a re-check: harmless twice
         self._api.convert(parse_verify, body)
         return self._get(domain)
 

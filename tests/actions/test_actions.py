@@ -91,6 +91,7 @@ class ScriptedEsp:
     )
     request_error: EspError | None = None
     flip_error: BaseException | None = None
+    flip_error_after_change: bool = False
     verify_changes: dict[str, object] = field(default_factory=dict)
     verify_error: EspError | None = None
     list_error: EspError | None = None
@@ -153,6 +154,8 @@ class ScriptedClient:
     def set_https(self, domain: TrackingDomain, enabled: bool) -> TrackingDomain:
         self._esp.calls.append(f"https {'on' if enabled else 'off'}")
         if self._esp.flip_error is not None:
+            if self._esp.flip_error_after_change:
+                self._esp.replace(domain.host, https=enabled)
             raise self._esp.flip_error
         if self._esp.on_flip is not None:
             self._esp.on_flip()
@@ -449,10 +452,15 @@ def test_full_enable_flow_waits_for_the_certificate_with_progress(rig: Rig) -> N
     ]
     assert results(rig) == [
         ("preflight", "preflight passed"),
+        ("certificate.request", "started"),  # written before the ESP is asked
         ("certificate.request", "certificate pending"),
         ("certificate.wait", "certificate active"),
+        (HTTPS_ENABLE, "started"),
         (HTTPS_ENABLE, "ok"),
     ]
+    intent = rig.entries()[-2]
+    assert intent.detail == f"asking Mailgun to send the links of {HEALTHY} over HTTPS"
+    assert intent.before == "verified, https off, certificate none" and intent.after == ""
     last = rig.entries()[-1]
     assert last.before == "verified, https off, certificate none"
     assert last.after == "verified, https on, certificate active"
@@ -531,8 +539,26 @@ def test_ctrl_c_during_a_write_is_audited_and_propagates(rig: Rig) -> None:
     rig.esp.flip_error = KeyboardInterrupt()
     with pytest.raises(KeyboardInterrupt):
         rig.actions.enable_https(HEALTHY)
-    assert results(rig)[-1] == (HTTPS_ENABLE, "interrupted")
-    assert rig.esp.calls[-1] == "close"
+    assert results(rig)[-2:] == [(HTTPS_ENABLE, "started"), (HTTPS_ENABLE, "interrupted")]
+    last = rig.entries()[-1]
+    assert "the ESP's state was read back after the interruption" in last.detail
+    assert last.after == "verified, https off, certificate active"  # what the ESP says now
+    assert rig.esp.calls[-2:] == ["list", "close"]
+
+
+def test_sigterm_during_a_write_reads_the_outcome_back(rig: Rig) -> None:
+    """SIGTERM reaches the action as KeyboardInterrupt("SIGTERM") (tui/cli/writes.py)."""
+    rig.esp.replace(HEALTHY, https=True, certificate=CertificateState(status="active"))
+    rig.esp.flip_error = KeyboardInterrupt("SIGTERM")  # the process is told to stop …
+    rig.esp.flip_error_after_change = True  # … after the ESP made the change, before its answer
+    with pytest.raises(KeyboardInterrupt):
+        rig.actions.disable_https(HEALTHY)
+    assert results(rig) == [(HTTPS_DISABLE, "started"), (HTTPS_DISABLE, "interrupted")]
+    last = rig.entries()[-1]
+    assert last.detail.startswith("interrupted (SIGTERM); the ESP's state was read back")
+    assert (last.before, last.after) == (
+        "verified, https on, certificate active", "verified, https off, certificate active"
+    )  # fmt: skip
 
 
 def test_flip_failure_after_issuance_is_reported_truthfully(rig: Rig) -> None:
@@ -594,7 +620,7 @@ def test_disable(rig: Rig) -> None:
     rig.esp.replace(HEALTHY, https=True, certificate=CertificateState(status="active"))
     result = rig.actions.disable_https(HEALTHY)
     assert result.ok and result.after is not None and result.after.https is False
-    assert results(rig) == [(HTTPS_DISABLE, "ok")]
+    assert results(rig) == [(HTTPS_DISABLE, "started"), (HTTPS_DISABLE, "ok")]
 
 
 # Verify ----------------------------------------------------------------------------------------
@@ -606,7 +632,8 @@ def test_verify_success(rig: Rig) -> None:
     result = rig.actions.verify(HEALTHY)
     assert result.ok and result.message == f"Mailgun reports {HEALTHY} verified"
     assert result.before is not None and result.before.verified is False
-    (entry,) = rig.entries()
+    intent, entry = rig.entries()
+    assert (intent.action, intent.result) == (VERIFY, "started")
     assert (entry.action, entry.result) == (VERIFY, "verified")
     assert entry.before.startswith("unverified") and entry.after.startswith("verified")
 
@@ -616,7 +643,7 @@ def test_verify_still_unverified_says_why(rig: Rig) -> None:
     result = rig.actions.verify(HEALTHY)
     assert not result.ok and "still reports" in result.message
     assert "CNAME points elsewhere" in result.message
-    assert results(rig) == [(VERIFY, "unverified")]
+    assert results(rig) == [(VERIFY, "started"), (VERIFY, "unverified")]
 
 
 def test_verify_esp_error_is_a_result_not_a_traceback(rig: Rig) -> None:
@@ -624,7 +651,7 @@ def test_verify_esp_error_is_a_result_not_a_traceback(rig: Rig) -> None:
     result = rig.actions.verify(HEALTHY)
     assert not result.ok and result.message.startswith("verification request failed: Mailgun")
     assert result.after is not None and result.after.host == HEALTHY
-    assert results(rig) == [(VERIFY, "failed")]
+    assert results(rig) == [(VERIFY, "started"), (VERIFY, "failed")]
     assert_no_canary(rig, result)
 
 

@@ -51,8 +51,9 @@ def test_esp_down_after_issuing_the_certificate(stage: Stage) -> None:
     assert result.message.startswith("certificate issued, scheme flip failed: Mailgun")
     assert "could not be read back: check it with `trackdeck scan`" in result.message
     assert (stage.domain.certificate, stage.domain.https) == ("active", False)
-    assert stage.steps()[-2:] == [
+    assert stage.steps()[-3:] == [
         ("certificate.wait", "certificate active"),
+        ("https.enable", "started"),
         ("https.enable", "failed"),
     ]
     assert "could not connect" in stage.audit.entries()[-1].detail
@@ -181,9 +182,47 @@ def test_two_processes_switch_the_same_host_at_once(stage: Stage) -> None:
         outputs = [finish(process) for process in processes]
     assert [process.returncode for process in processes] == [0, 0], outputs
     read = stage.audit.read()
-    assert read.corrupt_lines == 0 and len(read.entries) == 8  # 4 steps per process
+    assert read.corrupt_lines == 0 and len(read.entries) == 12  # 6 per process, 2 of them intents
     finals = [entry for entry in read.entries if entry.action == "https.enable"]
-    assert [entry.result for entry in finals] == ["ok", "ok"]
-    assert sum(entry.action == "certificate.request" for entry in read.entries) == 2
+    assert sorted(entry.result for entry in finals) == ["ok", "ok", "started", "started"]
+    requests = [entry for entry in read.entries if entry.action == "certificate.request"]
+    assert sum(entry.result != "started" for entry in requests) == 2
     assert (stage.domain.certificate, stage.domain.https) == ("active", True)
     assert stage.rescan() == {"esp.ok": Severity.OK}
+
+
+def test_sigterm_in_the_cli_while_the_esp_switches_https(stage: Stage) -> None:
+    """`kill` (or a closed SSH session) while the ESP carries out the switch: the intent was written
+    before the call, and the outcome, read back from the ESP, after it; the process ends as for
+    Ctrl-C. (Without this, SIGTERM killed the process between the ESP's change and any entry.)"""
+    stage.domain.https, stage.domain.certificate = True, "active"
+    stage.audit = AuditLog(stage.path / "state" / "trackdeck" / "audit.jsonl")
+    arrived, release = threading.Event(), threading.Event()
+
+    def slow_switch(request: httpx.Request, domain: SimDomain) -> httpx.Response | None:
+        if request.method == "PUT" and request.url.path == f"/v4/domains/{domain.key}":
+            answer = SimulatedEsps.handler(stage.esps, request)  # the ESP makes the change …
+            arrived.set()
+            release.wait(30)  # … and answers only after the process was told to stop
+            return answer
+        return None
+
+    stage.esps.fault = slow_switch
+    with SimServer(stage.esps) as server:
+        process = child(stage, server, "https", "disable", HOST)
+        try:
+            assert arrived.wait(30), finish(process)
+            process.send_signal(signal.SIGTERM)
+            _out, err = finish(process)
+        finally:
+            release.set()
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    assert stage.domain.https is False
+    assert stage.steps()[-2:] == [("https.disable", "started"), ("https.disable", "interrupted")]
+    outcome = stage.audit.entries()[-1]
+    assert outcome.detail.startswith("interrupted (SIGTERM); the ESP's state was read back")
+    assert (outcome.before, outcome.after) == (
+        "verified, https on, certificate active", "verified, https off, certificate unknown"
+    )  # fmt: skip
+    assert stage.rescan() == HTTPS_OFF

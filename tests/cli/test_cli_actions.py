@@ -244,7 +244,7 @@ def test_verify_success_and_failure(cli: Cli) -> None:
     cli.esp.verify_changes = {"verified": False, "problems": ("CNAME not found",)}
     status, out, _err = cli.action("verify", HEALTHY, "--yes")
     assert status == 2 and "still reports" in out and "CNAME not found" in out
-    assert [e.result for e in cli.audit()] == ["verified", "unverified"]
+    assert [e.result for e in cli.audit()] == ["started", "verified", "started", "unverified"]
 
 
 def test_verify_prompt(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.email_inputs import FAMILIES
 from tests.support.data import DATA, EMAILS, REPO
 from tests.support.worlds import DnsWorld, tls_world
 from tui.cli.main import main
@@ -231,3 +232,14 @@ def test_a_dash_reads_the_given_stream() -> None:
         parse_input(read_input("-", io.BytesIO(data)))
     with pytest.raises(EmailParseError, match="no standard input"):
         read_input("-")
+
+
+def test_deeply_nested_mime_exits_64_like_other_unreadable_messages(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "nested.eml"
+    path.write_bytes(FAMILIES["nested multiparts"](60_000))
+    assert main(["audit-email", str(path), "--no-blocklists"]) == 64
+    err = capsys.readouterr().err
+    assert "nested hundreds of levels deep" in err
+    assert "Traceback" not in err

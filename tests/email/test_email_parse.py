@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.email_inputs import FAMILIES, message
 from tests.support.data import EMAILS
 from tui.email.html import css_urls, extract_html_urls, is_pixel, split_srcset, url_parts
 from tui.email.parse import EmailParseError, ParsedMessage, parse_input
@@ -257,6 +258,36 @@ def test_relative_and_script_urls_are_not_urls_of_the_message() -> None:
 def test_unflow_keeps_the_signature_separator() -> None:
     assert unflow("a \nb\n-- \nsig", delsp=False) == "a b\n-- \nsig"
     assert unflow("https://x.example/ab \ncd", delsp=True) == "https://x.example/abcd"
+
+
+def test_a_thousand_nested_multiparts_are_refused_in_one_sentence() -> None:
+    """The standard library's MIME parser recurses once per level: RecursionError, not an answer."""
+    with pytest.raises(EmailParseError, match="nested hundreds of levels deep") as caught:
+        parse_input(FAMILIES["nested multiparts"](60_000))
+    assert "\n" not in str(caught.value)
+
+
+def test_unclosed_titles_brackets_and_css_strings_find_what_is_closed() -> None:
+    html_file = b"<html><TITLE lang=en>Sale &amp; more</Title><title>x" + b"<title " * 50
+    assert parse_input(html_file).subject == "Sale & more"
+    assert parse_input(b"<html><title>no end" + b"<title " * 50).subject == ""
+    unsubscribe = b"List-Unsubscribe: <mailto:u@list.example>, <https://u.example/\r\n x> <a<b"
+    urls = [found.url for found in parse_input(message(b"x", unsubscribe + b"\r\n")).urls]
+    assert urls == ["mailto:u@list.example", "https://u.example/x"]
+    css = "a{b:url( 'https://a.example/1' )} c{d:url(https://b.example/2)} @import 'https://c.example/3';"
+    assert css_urls(css) == ("https://a.example/1", "https://b.example/2", "https://c.example/3")
+    unclosed = 'url("https://x.example/\n) url(https://y.example/ @import "https://z.example/'
+    assert css_urls(unclosed) == ()
+
+
+def test_never_closed_markup_is_read_as_text_up_to_the_next_angle_bracket() -> None:
+    """As html.parser reads it without the linear guard (and as browsers do for `<![`)."""
+    html = '<a href="https://a.example/">a</a><!-- x <a href="https://b.example/">b</a><p>'
+    assert [found.host for found in extract_html_urls(html)] == ["a.example"]
+    html = '<a href="https://a.example/">a</a><![endif] <a href="https://c.example/">c</a><a '
+    assert [found.host for found in extract_html_urls(html)] == ["a.example"]
+    html = '<style>a<!--b{background:url(https://s.example/)}</style><a href="https://f.example/">'
+    assert [found.host for found in extract_html_urls(html)] == ["s.example", "f.example"]
 
 
 def test_malformed_marked_sections_do_not_stop_the_html_parser() -> None:

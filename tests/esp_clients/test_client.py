@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import base64
+
+import httpx
 import pytest
 
 from esp_clients import make_client
-from esp_clients.base import Capability
-from esp_clients.errors import EspAuthError
+from esp_clients.base import Capability, base64_cores
+from esp_clients.errors import EspAuthError, EspError
 from esp_clients.ses import SesAuthError
 from tests.support.esp_wire import AWS, CANARY, ESPS, Esp, wired
 
@@ -75,3 +78,32 @@ def test_capabilities_are_what_explain_does_not_refuse(esp: Esp) -> None:
         assert (capability in client.capabilities) is (unsupported is None)
         assert unsupported is None or unsupported.reason
     client.close()
+
+
+def test_a_plain_http_api_base_is_refused_unless_loopback_or_opted_in(esp: Esp) -> None:
+    """The key would travel in clear: refused before any request, saying why."""
+    with pytest.raises(ValueError, match="plain http:// would send the API key in clear"):
+        esp.client(esp.account(api_base="http://proxy.corp.example"), esp.secret)
+    with wired(esp, api_base="http://proxy.corp.example", allow_insecure_api=True) as setup:
+        setup.answer(setup.ok())
+        assert setup.listed() == ()
+
+
+def test_the_basic_auth_value_and_an_api_base_password_are_redacted(esp: Esp) -> None:
+    """An API error quoting the Authorization header (Mailgun's is base64 of `api:KEY`) or a
+    failure naming an api_base that holds a password shows neither."""
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        return esp.error(400, f"bad request with {request.headers.get('authorization', '')}")
+
+    password = "s3cretPassw0rdInUrl"
+    account = esp.account(api_base=f"https://user:{password}@127.0.0.1:9")
+    with httpx.Client(transport=httpx.MockTransport(echo)) as http:
+        client = esp.client(account, esp.secret, http_client=http, sleep=lambda _s: None)
+        with pytest.raises(EspError) as caught:
+            client.list_tracking_domains()
+        client.close()
+    shown = f"{caught.value} {caught.value!r} {client!r} {vars(caught.value)!r}"
+    sent = base64.b64encode(f"api:{CANARY}".encode()).decode()
+    assert CANARY not in shown and sent not in shown and password not in shown
+    assert all(core not in shown for core in base64_cores(CANARY))

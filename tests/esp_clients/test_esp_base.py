@@ -32,6 +32,7 @@ from esp_clients.errors import (
     EspBadResponse,
     EspError,
     EspNotFound,
+    EspOutcomeUnknown,
     EspRateLimited,
     EspRejected,
     EspUnavailable,
@@ -380,3 +381,53 @@ def test_values_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         domain.host = "x"  # type: ignore[misc]
     assert domain.problems == ()
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.ReadTimeout("no answer"),
+        httpx.RemoteProtocolError("the server hung up"),
+        httpx.WriteTimeout("half sent"),
+        httpx.Response(502, text="bad gateway"),
+    ],
+    ids=["read timeout", "dropped", "write timeout", "502"],
+)
+def test_a_post_that_may_have_reached_the_esp_is_not_sent_again(
+    make_api: Callable[..., HttpApi], sleeps: list[float], failure: httpx.Response | Exception
+) -> None:
+    """Repeating a POST (a certificate request) could act twice: one attempt, then the caller
+    reads the state back (tui/actions records what it read)."""
+    recorder = Recorder(failure, httpx.Response(202, json={}))
+    api = make_api(recorder)
+    expected = EspUnavailable if isinstance(failure, httpx.Response) else EspOutcomeUnknown
+    with pytest.raises(expected) as caught:
+        api.request_json("POST", "/v2/x509/links.brand.example", expect=(202,))
+    assert len(recorder.requests) == 1 and sleeps == []
+    if expected is EspOutcomeUnknown:
+        assert "not sent again" in str(caught.value)
+        assert "read the ESP's state (trackdeck scan) before trying again" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [httpx.ConnectError("refused"), httpx.ConnectTimeout("no route"), httpx.Response(429)],
+    ids=["connect error", "connect timeout", "429"],
+)
+def test_a_post_that_never_reached_the_esp_is_retried(
+    make_api: Callable[..., HttpApi], failure: httpx.Response | Exception
+) -> None:
+    recorder = Recorder(failure, httpx.Response(202, json={"message": "queued"}))
+    api = make_api(recorder)
+    assert api.request_json("POST", "/v2/x509/h", expect=(202,)) == {"message": "queued"}
+    assert len(recorder.requests) == 2
+
+
+@pytest.mark.parametrize(("method", "idempotent"), [("GET", None), ("PUT", None), ("POST", True)])
+def test_idempotent_requests_are_retried_after_a_read_timeout(
+    make_api: Callable[..., HttpApi], method: str, idempotent: bool | None
+) -> None:
+    recorder = Recorder(httpx.ReadTimeout("no answer"), httpx.Response(200, json=[]))
+    api = make_api(recorder)
+    assert api.request_json(method, "/v3/links", idempotent=idempotent) == []
+    assert len(recorder.requests) == 2

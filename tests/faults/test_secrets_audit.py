@@ -16,6 +16,7 @@ import pytest
 import tui.app.demo
 import tui.sim.demo
 from esp_clients import EspClient, EspSecret
+from esp_clients.base import base64_cores
 from tests.support import secret_surfaces as canaries
 from tests.support.fakes import RaisingKeyring
 from tests.support.secret_dashboard import error_dialog, walk_dashboard
@@ -37,6 +38,8 @@ def cli_surfaces(cli: Cli, tmp_path: Path) -> dict[str, str]:
     """check, scan, creds status, verify, https, import: table, JSON, verbose, refusals."""
     hosts = [host for _esp, host in canaries.HOSTS.values()]
     export = tmp_path / "imported.toml"
+    leaky = tmp_path / "leaky.toml"
+    leaky.write_text(canaries.leaky_inventory_text())
     broken = RaisingKeyring(RuntimeError(f"dbus: {canaries.KEYRING['sg-main']}"))
     return {
         "check -v": cli.run("check", *hosts[:3], *cli.network()[2:], "-v"),
@@ -61,6 +64,7 @@ def cli_surfaces(cli: Cli, tmp_path: Path) -> dict[str, str]:
             "https", "disable", "links-ses.brand.example", *cli.network(), "--yes"
         ),
         "import": cli.run("import", "mg-main", "-i", str(cli.inventory)),
+        "scan (secrets in the inventory's values)": cli.run("scan", "-i", str(leaky)),
         "import -o": cli.run("import", "rs-main", "-i", str(cli.inventory), "-o", str(export)),
     } | {"import -o (the file)": export.read_text() if export.exists() else "(not written)"}
 
@@ -150,17 +154,24 @@ def test_no_canary_secret_reaches_any_surface(
             "mg-bad": esps.echoed
         }
     surfaces["ESP errors"] = every_esp_error()
+    surfaces["api_base with a password"] = canaries.api_base_password_errors()
     surfaces |= demo_surfaces(tmp_path, capsys)
     audits = sorted((tmp_path / "state" / "trackdeck").glob("*.jsonl"))
     surfaces["audit logs"] = "\n".join(path.read_text() for path in audits)
     surfaces["logs (DEBUG)"] = "\n".join(
         f"{record.name} {record.getMessage()} {record.args!r}" for record in caplog.records
     )
+    encoded = {core for secret in canaries.all_canaries() for core in base64_cores(secret)}
     for name, text in surfaces.items():
         assert PREFIX not in text, f"a canary secret reached: {name}"
+        assert not any(core in text for core in encoded), f"a base64 canary reached: {name}"
     # The audit proves something only if the secrets were really used on every path.
     assert all(used.values()), used
-    assert "Invalid private key ***" in surfaces["scan --json"]
+    assert "Invalid private key *** (you sent Basic " in surfaces["scan --json"]
+    leaky = surfaces["scan (secrets in the inventory's values)"]
+    assert "holds a user name or password (not repeated here)" in leaky
+    assert "plain http:// would send the API key in clear" in leaky
+    assert "'[redacted]' is not a sparkpost region" in leaky
     assert "<key>.dbl.dq.spamhaus.net" in surfaces["scan -v"]
     assert "https.enable" in surfaces["audit logs"] and "verify" in surfaces["audit logs"]
     assert len(audits) >= 2 and surfaces["screenshots"].count("<svg") == len(screenshots.SHOTS)

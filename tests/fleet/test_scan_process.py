@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from checks.model import Severity
 from esp_clients import EspSecret
 from tests.fleet.test_fleet import INVENTORY
@@ -193,3 +195,27 @@ def test_what_a_dying_child_said_is_shown_without_secrets(world: DnsWorld, tmp_p
     detail = crashed[0].findings[0].detail
     assert "exited with status 3" in detail and "boom with [redacted]" in detail
     assert not any(CANARY in str(row) for row in rows)
+
+
+HOSTILE = """import pathlib
+pathlib.Path({marker!r}).write_text("imported")
+raise SystemExit(9)
+"""
+
+
+def test_a_tui_folder_where_the_dashboard_starts_is_never_imported_by_the_child(
+    world: DnsWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child reads the pickled secrets: only trackdeck's own code may run in it."""
+    started_in = tmp_path / "cwd"
+    marker = tmp_path / "hostile-code-ran"
+    for package in ("tui", "checks", "esp_clients", "tests"):
+        (started_in / package).mkdir(parents=True)
+        (started_in / package / "__init__.py").write_text(HOSTILE.format(marker=str(marker)))
+    session = _session(world, tmp_path, MANY_HOSTS)
+    monkeypatch.chdir(started_in)  # where an operator started the dashboard
+    monkeypatch.setenv("PYTHONPATH", str(started_in))  # -I ignores it too
+    rows = list(_in_child(session).run())
+    assert not marker.exists()
+    assert not any(row.findings[0].code == "check.crashed" for row in rows)
+    assert len(rows) == 24 + 2

@@ -557,3 +557,68 @@ def test_default_inventory_path_honours_xdg_config_home(tmp_path: Path) -> None:
     fallback = {"XDG_CONFIG_HOME": "relative/ignored", "HOME": str(tmp_path / "home")}
     assert config_dir(fallback) == tmp_path / "home" / ".config" / "trackdeck"
     assert config_dir({"HOME": str(tmp_path)}) == tmp_path / ".config" / "trackdeck"
+
+
+# --- secrets on the wire and in values ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "api_base",
+    ["http://127.0.0.1:8080", "http://localhost:4010/v3", "http://[::1]:9000", "https://api.test"],
+)
+def test_https_or_loopback_api_bases_load(api_base: str) -> None:
+    text = f'[accounts.acme]\nesp = "sendgrid"\napi_base = "{api_base}"\n' + brand(
+        '{ host = "links.acme.test", account = "acme" }'
+    )
+    assert parse_inventory(text).account("acme").api_base == api_base.rstrip("/")
+
+
+def test_a_plain_http_api_base_is_refused_unless_the_account_opts_in() -> None:
+    """The key would cross every network on the way in clear."""
+    account = '[accounts.acme]\nesp = "sendgrid"\napi_base = "http://proxy.corp.example:8080"\n'
+    entry = brand('{ host = "links.acme.test", account = "acme" }')
+    problem = only_problem(account + entry)
+    assert (problem.line, problem.field) == (3, "accounts.acme.api_base")
+    assert "plain http:// would send the API key in clear" in problem.message
+    assert "allow_insecure_api = true" in problem.message
+    loaded = parse_inventory(account + "allow_insecure_api = true\n" + entry).account("acme")
+    assert loaded.allow_insecure_api and loaded.ref().allow_insecure_api
+    assert loaded.api_base == "http://proxy.corp.example:8080"
+
+
+def test_a_password_in_api_base_is_refused_and_never_repeated() -> None:
+    password = "CanaryPassw0rd"
+    text = (
+        f'[accounts.acme]\nesp = "mailgun"\napi_base = "https://api:{password}@api.mailgun.net"\n'
+        + brand('{ host = "links.acme.test", account = "acme" }')
+    )
+    problem = only_problem(text)
+    assert "holds a user name or password (not repeated here)" in problem.message
+    assert "trackdeck creds set acme" in problem.message
+    assert password not in str(problem) and "api:" not in str(problem)
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("accounts.acme.region", '[accounts.acme]\nesp = "mailgun"\nregion = "SECRET"\n'),
+        ("accounts.acme.esp", '[accounts.acme]\nesp = "SECRET"\n'),
+        ("brands[0].tracking[0].account", ""),
+    ],
+)
+def test_a_key_of_an_unknown_format_is_not_echoed_in_the_error(field: str, text: str) -> None:
+    """A Mandrill-style key (no known shape) pasted as a value must not come back on screen."""
+    secret = "Md7xQ9pLk2ZvR4tYw8NcBs"
+    account = "SECRET" if field.startswith("brands") else "acme"
+    source = (text or '[accounts.acme]\nesp = "mailgun"\n') + brand(
+        f'{{ host = "links.acme.test", account = "{account}" }}'
+    )
+    problems = problems_of(source.replace("SECRET", secret))
+    assert field in [problem.field for problem in problems]
+    assert secret not in " ".join(str(problem) for problem in problems)
+    assert "[redacted]" in " ".join(str(problem) for problem in problems)
+
+
+def test_names_and_words_are_still_echoed() -> None:
+    problem = only_problem(ACCOUNTS.replace('region = "eu"', 'region = "europe-west-2"') + brand())
+    assert "'europe-west-2' is not a mailgun region" in problem.message

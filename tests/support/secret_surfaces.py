@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import ssl
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
@@ -48,6 +49,10 @@ CHAIN = AwsCredentials(
     access_key_id="AKIACHAINEXAMPLE", secret_access_key=canary("chain"), session_token=canary("tok")
 )
 DQS = canary("dqs")
+URL_PASSWORD = canary("urlpassword")
+"""A password written into an account's api_base (refused by the inventory, never repeated)."""
+UNKNOWN_FORMAT = f"{PREFIX}aB3dE5gH7jK9mN1pQ3sT5vW7"
+"""A key in a format trackdeck does not know, pasted as an inventory value (never repeated)."""
 ENVIRON = {
     env_var_name("sp-main"): SP_KEY,
     env_var_name("ses-env"): f"AKIASESENVEXAMPLE:{SES_ENV[0]}:{SES_ENV[1]}",
@@ -89,7 +94,9 @@ class EchoingEsps(SimulatedEsps):
         """Answer as the simulation does; quote the key in mg-bad's 401."""
         if request.url.host == self.esp("mg-bad").host:
             self.echoed += 1
-            return httpx.Response(401, json={"message": f"Invalid private key {KEYRING['mg-bad']}"})
+            sent = request.headers.get("authorization", "")  # Basic base64("api:KEY")
+            message = f"Invalid private key {KEYRING['mg-bad']} (you sent {sent})"
+            return httpx.Response(401, json={"message": message})
         return super().handler(request)
 
 
@@ -201,6 +208,84 @@ def error_texts(error: BaseException) -> str:
     return "\n".join(parts)
 
 
+def _outcome_unknown(seen: set[str]) -> str:
+    """EspOutcomeUnknown: a POST (Mailgun's certificate request) whose answer never comes, the
+    timeout quoting the secret."""
+    key = KEYRING["mg-main"]
+
+    def lost(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout(f"no answer for {key}", request=request)
+
+    account = Account(name="mailgun-acct", esp="mailgun", region="us").ref()
+    with httpx.Client(transport=httpx.MockTransport(lost)) as http:
+        client = make_client(account, key, http_client=http, sleep=no_sleep)
+        try:
+            client.request_certificate(domain("links-mg.brand.example", account.name))
+        except EspError as error:
+            seen.add(type(error).__name__)
+            return error_texts(error)
+    return ""
+
+
+def _tls_untrusted(seen: set[str]) -> str:
+    """EspTlsUntrusted: the API's certificate is refused (as behind a TLS-inspecting proxy)."""
+
+    def inspected(request: httpx.Request) -> httpx.Response:
+        try:
+            raise ssl.SSLCertVerificationError(1, f"self-signed certificate for {SP_KEY}")
+        except ssl.SSLCertVerificationError as error:
+            raise httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED]", request=request) from error
+
+    account = Account(name="sparkpost-acct", esp="sparkpost", region="us").ref()
+    with httpx.Client(transport=httpx.MockTransport(inspected)) as http:
+        client = make_client(account, SP_KEY, http_client=http, sleep=no_sleep)
+        try:
+            client.list_tracking_domains()
+        except EspError as error:
+            seen.add(type(error).__name__)
+            return error_texts(error)
+    return ""
+
+
+def all_canaries() -> tuple[str, ...]:
+    """Every canary secret of the audit (the demo's are made afresh inside `demo_store`)."""
+    return (
+        *KEYRING.values(), SP_KEY, *SES_ENV, CHAIN.secret_access_key, CHAIN.session_token or "",
+        DQS, URL_PASSWORD, UNKNOWN_FORMAT,
+    )  # fmt: skip
+
+
+def leaky_inventory_text() -> str:
+    """An inventory with secrets where they do not belong: a password inside api_base, and a key
+    of an unknown format as a region and as an account name; plus a plain-http api_base."""
+    return (
+        '[accounts.leaky-mg]\nesp = "mailgun"\n'
+        f'api_base = "https://api:{URL_PASSWORD}@api.mailgun.net"\n\n'
+        f'[accounts.odd-sp]\nesp = "sparkpost"\nregion = "{UNKNOWN_FORMAT}"\n\n'
+        '[accounts.plain-sg]\nesp = "sendgrid"\napi_base = "http://api.sendgrid.example"\n\n'
+        '[[brands]]\nname = "Leaky"\n'
+        f'tracking = [{{ host = "links.leaky.example", account = "{UNKNOWN_FORMAT}" }}]\n'
+    )
+
+
+def api_base_password_errors() -> str:
+    """What an ESP error shows when the api_base given to a client holds a password."""
+    account = Account(
+        name="leaky", esp="mailgun", api_base=f"https://api:{URL_PASSWORD}@127.0.0.1:9"
+    ).ref()
+
+    def refused(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    with httpx.Client(transport=httpx.MockTransport(refused)) as http:
+        client = make_client(account, KEYRING["mg-main"], http_client=http, sleep=no_sleep)
+        try:
+            client.list_tracking_domains()
+        except EspError as error:
+            return error_texts(error) + repr(client)
+    raise AssertionError("the refused connection must raise")
+
+
 def every_esp_error() -> str:
     """Each ESP error class, raised by a real client whose API quotes the secret back."""
     texts: list[str] = []
@@ -215,6 +300,8 @@ def every_esp_error() -> str:
                 seen.add(type(error).__name__)
                 texts += [error_texts(error), str(account_problem(account.name, esp, error))]
             texts.append(repr(client))
+    texts.append(_outcome_unknown(seen))
+    texts.append(_tls_untrusted(seen))
     unsupported = make_client(Account(name="sg", esp="sendgrid").ref(), KEYRING["sg-main"])
     try:
         unsupported.set_https(domain("links-sg.brand.example", "sg"), True)

@@ -4,6 +4,7 @@ simulated API lives at `https://<sim host>/<path>`."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -53,10 +54,14 @@ class _Server(ThreadingHTTPServer):
 
 
 class SimServer:
-    """Serves `esps` on a loopback port until closed."""
+    """Serves `esps` on a loopback port until closed; over HTTPS as `localhost` with `tls` (a
+    server context from tui.sim.certificates)."""
 
-    def __init__(self, esps: SimulatedEsps) -> None:
+    def __init__(self, esps: SimulatedEsps, tls: ssl.SSLContext | None = None) -> None:
         self._server = _Server(esps)
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self._origin = "https://localhost" if tls is not None else "http://127.0.0.1"
         self.port = int(self._server.server_address[1])
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -65,7 +70,7 @@ class SimServer:
 
     def base_url(self, esp: SimulatedEsp) -> str:
         """The `api_base` that reaches `esp` through this server."""
-        return f"http://127.0.0.1:{self.port}/{esp.host}{esp.base_url.split(esp.host, 1)[1]}"
+        return f"{self._origin}:{self.port}/{esp.host}{esp.base_url.split(esp.host, 1)[1]}"
 
     def close(self) -> None:
         self._server.shutdown()

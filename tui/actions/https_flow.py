@@ -61,6 +61,7 @@ class HttpsFlow:
         """Request the certificate and wait until it is active; an ActionResult when it is not."""
         op = self.op
         self.progress(f"requesting a certificate for {op.host} from {op.label}…")
+        self.recorder.intent(op, f"issue a certificate for {op.host}", action="certificate.request")
         try:
             state = op.client.request_certificate(op.domain)
         except EspError as error:
@@ -124,6 +125,7 @@ class HttpsFlow:
         op = self.op
         self.progress(f"switching tracked links for {op.host} to https at {op.label}…")
         note = ""
+        self.recorder.intent(op, f"send the links of {op.host} over HTTPS")
         try:
             after = op.client.set_https(op.domain, True)
         except EspError as error:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
+from esp_clients.base import secret_forms
 from tui.inventory.credentials import REDACTED, redact_secret_shapes
 from tui.inventory.paths import default_audit_path, ensure_private_dir
 
@@ -137,7 +138,8 @@ class AuditLog:
         for name in _FIELDS:
             value = getattr(entry, name)
             for secret in secrets:
-                value = value.replace(secret, REDACTED)
+                for form in secret_forms(secret):
+                    value = value.replace(form, REDACTED)
             changes[name] = redact_secret_shapes(value)
         return replace(entry, **changes)
 

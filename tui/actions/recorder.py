@@ -9,6 +9,8 @@ from tui.actions.model import ActionRefused, ActionResult, Located, describe
 from tui.inventory.credentials import redact_secret_shapes
 
 CANCELLED = "cancelled while waiting for the certificate; HTTPS not switched"
+STARTED = "started"
+"""The result of the entry written before a write call (its outcome follows in another entry)."""
 
 
 class Recorder:
@@ -79,6 +81,26 @@ class Recorder:
             before=describe(op.domain),
             after=describe(after) if after is not None else "",
         )
+
+    def intent(self, op: Located, asking: str, *, action: str | None = None) -> None:
+        """Before a write call: what is about to be asked, with the ESP's state before it. Written
+        first, so that a process killed while the ESP works still leaves the attempt in the log."""
+        self.step(op, result=STARTED, detail=f"asking {op.label} to {asking}", action=action)
+
+    def interrupted(self, op: Located, action: str, why: str) -> None:
+        """The process was interrupted (Ctrl-C, SIGTERM, SIGHUP) during `action`: the ESP's state
+        is read back, so that the outcome of a write it may have carried out is recorded."""
+        try:
+            after = relist(op)
+        except KeyboardInterrupt:  # interrupted again while reading back: record what is known
+            after = None
+        if after is None:
+            detail = (
+                f"{why}; the ESP's state could not be read back: check it with `trackdeck scan`"
+            )
+        else:
+            detail = f"{why}; the ESP's state was read back after the interruption"
+        self.step(op, result="interrupted", after=after, detail=detail, action=action)
 
     def refusal(self, refused: ActionRefused, action: str, host: str) -> None:
         """The refused attempt (read-only, unsafe, unsupported, …): audited too."""

@@ -82,7 +82,7 @@ class Actions:
         self.ctx = ctx
         self.store = store
         self.recorder = Recorder(audit)
-        self.client_factory = client_factory or default_client_factory()
+        self.client_factory = client_factory or default_client_factory(ca_bundle=ctx.ca_bundle)
         self.read_only = read_only
         self.polling = Polling(
             sleep=sleep, clock=clock, interval=poll_interval, timeout=poll_timeout
@@ -104,6 +104,7 @@ class Actions:
     def verify(self, host: str, account: str | None = None) -> ActionResult:
         """Ask the ESP to re-check the domain's DNS; ok when it now reports the domain verified."""
         with self._operation(host, VERIFY, account) as op:
+            self.recorder.intent(op, f"check the DNS of {op.host} now")
             try:
                 after = op.client.verify(op.domain)
             except EspError as error:
@@ -157,6 +158,7 @@ class Actions:
     def disable_https(self, host: str, account: str | None = None) -> ActionResult:
         """Switch the domain's tracked links back to plain http."""
         with self._operation(host, HTTPS_DISABLE, account) as op:
+            self.recorder.intent(op, f"send the links of {op.host} over plain http")
             try:
                 after = op.client.set_https(op.domain, False)
             except EspError as error:
@@ -172,19 +174,27 @@ class Actions:
 
     @contextmanager
     def _operation(self, host: str, action: str, account: str | None) -> Iterator[Located]:
-        """Locate the host and its ESP view; audit refusals and interruptions; close the client."""
+        """Locate the host and its ESP view; audit refusals and interruptions (Ctrl-C, and SIGTERM
+        or SIGHUP where the CLI turns them into KeyboardInterrupt): once the host is located, the
+        ESP's state is read back and recorded; close the client."""
         client: EspClient | None = None
+        located: Located | None = None
         try:
             entry, acct = self._allowed(host, action, account)
             client = self._client(entry, acct, action)
-            yield self._locate(entry, acct, client, action)
+            located = self._locate(entry, acct, client, action)
+            yield located
         except ActionRefused as refused:
             self.recorder.refusal(refused, action, host)
             raise
-        except KeyboardInterrupt:
-            detail = "interrupted; the ESP's state may have changed: check it with trackdeck scan"
-            where = self._best_account(host, account)
-            self.recorder.record(where, host, action, result="interrupted", detail=detail)
+        except KeyboardInterrupt as interrupt:
+            why = f"interrupted ({interrupt.args[0]})" if interrupt.args else "interrupted"
+            if located is not None:
+                self.recorder.interrupted(located, action, why)
+            else:
+                detail = f"{why} before any change was asked"
+                where = self._best_account(host, account)
+                self.recorder.record(where, host, action, result="interrupted", detail=detail)
             raise
         finally:
             if client is not None:

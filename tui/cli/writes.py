@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 from checks.model import Finding, Severity
 from tui.actions.journal import AuditLog
@@ -57,6 +62,30 @@ def build_actions(args: argparse.Namespace) -> tuple[Actions, Inventory]:
         poll_timeout=getattr(args, "poll_timeout", 300.0),
     )
     return actions, inventory
+
+
+TERMINATION_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+@contextmanager
+def termination_as_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP (a closed SSH session, `kill`, a service manager) end a write command as
+    Ctrl-C does: the action reads the ESP's state back and records the outcome, instead of the
+    process dying between the ESP's change and its audit entry. Only the main thread can install
+    signal handlers; elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {number: signal.signal(number, _interrupt) for number in TERMINATION_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def confirm(question: str, args: argparse.Namespace) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
+from checks.printable import json_safe
 from tui.email.model import DomainRow, EmailAudit, Link
 from tui.report.document import JSON_VERSION
 
@@ -82,5 +83,5 @@ def link_json(link: Link) -> dict[str, object]:
 
 def write_json(audit: EmailAudit, stream: TextIO) -> None:
     """The document, indented, on one stream."""
-    json.dump(audit_json(audit), stream, indent=2, ensure_ascii=False)
+    stream.write(json_safe(json.dumps(audit_json(audit), indent=2, ensure_ascii=False)))
     stream.write("\n")

@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Final
 
+from checks.names import to_ascii
+from checks.printable import printable
+from tui.email.linear import defuse
+
 HREF: Final = "href"
 SRC: Final = "src"
 SRCSET: Final = "srcset"
@@ -28,9 +32,14 @@ _SCHEMES: Final = frozenset({"http", "https", "mailto", ""})
 _SRC_ATTRIBUTES: Final = frozenset({"src", "poster"})
 _HREF_ATTRIBUTES: Final = frozenset({"href", "action"})
 _CSS_URL: Final = re.compile(
-    r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""",
+    r"""url\(\s*(?:"(?P<dq>[^"\n]*)(?P<dq_end>")?|'(?P<sq>[^'\n]*)(?P<sq_end>')?|(?P<bare>[^)\s]*))"""
+    r"""\s*(?P<close>\))?"""
+    r"""|@import\s+(?:"(?P<import_dq>[^"\n]*)(?P<import_dq_end>")?|'(?P<import_sq>[^'\n]*)(?P<import_sq_end>')?)""",
     re.IGNORECASE,
 )
+"""`url(…)` and `@import "…"`. Once started, a match always succeeds and consumes what it read (an
+unclosed string ends at the line's end, as in CSS), so the search never rereads the rest of the
+stylesheet from every `url(`: linear time. `css_urls` keeps only the complete ones."""
 _CSS_COMMENT: Final = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
 _CONDITIONAL: Final = re.compile(r"^\s*\[if[^\]]*\]>(.*?)(?:<!\[endif\]\s*)?$", re.DOTALL)
 _MAX_NESTING: Final = 3
@@ -47,6 +56,11 @@ class FoundUrl:
     part: str
     element: str = ""
     pixel: bool = False
+
+    def __post_init__(self) -> None:
+        """Escape control characters: the URL and the element come from the message."""
+        object.__setattr__(self, "url", printable(self.url))
+        object.__setattr__(self, "element", printable(self.element))
 
 
 def url_parts(url: str) -> tuple[str, str | None]:
@@ -69,11 +83,11 @@ def url_parts(url: str) -> tuple[str, str | None]:
 def _clean_host(host: str) -> str | None:
     """The host in lower case A-labels without a trailing dot; None when it cannot be one."""
     host = host.strip().strip(".").lower()
-    if not host or any(char in host for char in " /\\<>\"'`{}|^%"):
+    if not host or any(char in host for char in " /\\<>\"'`{}|^%") or printable(host) != host:
         return None
     if not host.isascii():
         try:
-            host = host.encode("idna").decode("ascii")
+            host = to_ascii(host)
         except UnicodeError:
             return None
     return host
@@ -132,10 +146,23 @@ def css_urls(css: str) -> tuple[str, ...]:
     text = _CSS_COMMENT.sub(" ", css)
     found = []
     for match in _CSS_URL.finditer(text):
-        url = next((group for group in match.groups() if group), "")
+        url = _complete_css_url(match)
         if url:
             found.append(url)
     return tuple(found)
+
+
+def _complete_css_url(match: re.Match[str]) -> str:
+    """The URL of a `_CSS_URL` match when its strings and parenthesis are closed, else ""."""
+    for name in ("import_dq", "import_sq"):
+        if match.group(name) is not None:
+            return match.group(name) if match.group(name + "_end") else ""
+    if not match.group("close"):
+        return ""
+    for name in ("dq", "sq"):
+        if match.group(name) is not None:
+            return match.group(name) if match.group(name + "_end") else ""
+    return match.group("bare") or ""
 
 
 def css_declarations(style: str) -> dict[str, str]:
@@ -270,6 +297,6 @@ def extract_html_urls(
 ) -> tuple[FoundUrl, ...]:
     """Every URL in an HTML document, in document order."""
     extractor = _Extractor(part, base, nesting)
-    extractor.feed(html)
+    extractor.feed(defuse(html))
     extractor.close()
     return tuple(extractor.found)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from checks.model import Expectation, Finding, HostReport, Severity
+from checks.printable import printable
 from tui.email.html import FoundUrl
 from tui.email.parse import ParsedMessage
 
@@ -61,6 +62,12 @@ class Link:
     kind: str = ""
     destination: str | None = None
     decoding: str = ""
+
+    def __post_init__(self) -> None:
+        """Escape control characters: a decoded destination may hold any byte (``%1b``)."""
+        if self.destination is not None:
+            object.__setattr__(self, "destination", printable(self.destination))
+        object.__setattr__(self, "decoding", printable(self.decoding))
 
     @property
     def is_click(self) -> bool:
@@ -126,6 +133,10 @@ class EmailAudit:
     tracking: TrackingUse
     findings: tuple[Finding, ...]
     max_domains: int = DEFAULT_MAX_DOMAINS
+
+    def __post_init__(self) -> None:
+        """Escape control characters in the name of the file (it may come from an attachment)."""
+        object.__setattr__(self, "source", printable(self.source))
 
     @property
     def health(self) -> Severity:

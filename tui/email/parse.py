@@ -11,14 +11,15 @@ import email
 import email.errors
 import email.policy
 import email.utils
-import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from typing import Final
 
+from checks.printable import printable, printable_all
 from tui.email.html import LIST_UNSUBSCRIBE, FoundUrl, extract_html_urls, make_found, url_parts
+from tui.email.linear import BOUNDED_POLICY, bracketed, title_text
 from tui.email.text import text_urls, unflow
 
 MAX_BYTES: Final = 50 * 1024 * 1024
@@ -29,7 +30,6 @@ _UTF16_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
 _HEADER_END: Final = re.compile(rb"\r?\n[ \t]*\r?\n")
 _HEADER_LINE: Final = re.compile(r"^[!-9;-~]+[ \t]*:")
 _DKIM_DOMAIN: Final = re.compile(r"(?:^|;)\s*d\s*=\s*([^;\s]+)", re.IGNORECASE)
-_TITLE: Final = re.compile(r"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
 _META_CHARSET: Final = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 _HEADER_ERRORS: Final = (
     ValueError,
@@ -65,6 +65,13 @@ class ParsedMessage:
     parts: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        """Escape control characters in what the message says (an encoded Subject may hold ESC)."""
+        for name in ("from_header", "subject"):
+            object.__setattr__(self, name, printable(getattr(self, name)))
+        for name in ("parts", "notes"):
+            object.__setattr__(self, name, printable_all(getattr(self, name)))
+
 
 def parse_input(data: bytes) -> ParsedMessage:
     """A message (``.eml``, "Show original") or a bare HTML file, told apart by their first bytes."""
@@ -80,12 +87,19 @@ def parse_input(data: bytes) -> ParsedMessage:
         )
     if body.startswith(_UTF16_BOMS) or body.lstrip().startswith(b"<"):
         return parse_html_file(body)
-    return parse_message(body)
+    try:
+        return parse_message(body)
+    except RecursionError:  # the standard library's MIME parser recurses once per nested part
+        raise EmailParseError(
+            "malformed MIME: the parts are nested hundreds of levels deep, which no mail client "
+            "sends; the message cannot be read"
+        ) from None
 
 
 def parse_message(data: bytes) -> ParsedMessage:
     """Every URL of a MIME message: its text parts (HTML and plain) and its List-Unsubscribe."""
-    message = email.message_from_bytes(data, policy=email.policy.default)
+    message = email.message_from_bytes(data, policy=BOUNDED_POLICY)
+    assert isinstance(message, EmailMessage)  # the policy's message factory
     _check_structure(message, data)
     urls: list[FoundUrl] = list(_list_unsubscribe(message))
     parts: list[str] = []
@@ -249,7 +263,7 @@ def _dkim_domains(message: Message) -> tuple[str, ...]:
 def _list_unsubscribe(message: Message) -> Iterator[FoundUrl]:
     """The ``<…>`` URLs of List-Unsubscribe (whitespace inside the brackets is folding, RFC 2369)."""
     for value in _headers(message, "List-Unsubscribe"):
-        for inner in re.findall(r"<([^>]*)>", value):
+        for inner in bracketed(value):
             found = make_found(
                 "".join(inner.split()),
                 source=LIST_UNSUBSCRIBE,
@@ -265,10 +279,9 @@ def parse_html_file(data: bytes) -> ParsedMessage:
     text, charset, note = decode_html_bytes(data)
     if not text.lstrip().startswith("<"):
         raise EmailParseError("not an email message: UTF-16 text that is not HTML")
-    title = _TITLE.search(text)
     return ParsedMessage(
         kind="html",
-        subject=" ".join(html.unescape(title.group(1)).split()) if title else "",
+        subject=title_text(text),
         urls=extract_html_urls(text, "text/html"),
         parts=(f"text/html; charset={charset}; file",),
         notes=(note,) if note else (),

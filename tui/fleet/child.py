@@ -28,6 +28,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from tui.fleet.esp_accounts import ClientFactory
@@ -42,8 +43,17 @@ if TYPE_CHECKING:
 FRAME_HEADER = struct.Struct(">I")
 MIN_ROWS = 20
 """Scans of fewer rows (a re-check) stay in process: starting an interpreter costs ~0.3 s."""
-CHILD = "from tui.fleet.child import child_main; raise SystemExit(child_main())"
-"""The child's program (not `-m`: the job's classes must unpickle as this module's own)."""
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+"""The folder holding this copy of `tui`: the child imports the code the parent runs, nothing else."""
+CHILD = (
+    f"import sys; sys.path.insert(0, {PACKAGE_ROOT!r}); "
+    "from tui.fleet.child import child_main; raise SystemExit(child_main())"
+)
+"""The child's program (not `-m`: the job's classes must unpickle as this module's own). It runs
+isolated (`-I`): neither the working directory nor PYTHON* variables nor the user's site folder
+come first on its path, so a `tui/` folder where the dashboard was started is never imported by the
+process that reads the job with the secrets; the path to this package is given explicitly, so an
+editable install or a source checkout works the same."""
 CHILD_NICENESS = 10
 """The scan yields the CPU to the dashboard when both want it: keys first, results a moment later."""
 STDERR_KEPT = 40
@@ -178,7 +188,7 @@ class FleetInChild:
 
     def _start(self) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-c", CHILD],
+            [sys.executable, "-I", "-c", CHILD],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             start_new_session=True,  # the terminal's signals are the dashboard's, not the child's
         )  # fmt: skip

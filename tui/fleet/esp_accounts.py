@@ -17,11 +17,17 @@ ClientFactory = Callable[[Account, EspSecret], EspClient]
 """Makes the client for an account: the real APIs, or simulated ones in the demo and the tests."""
 
 
-def default_client_factory(http_client: httpx.Client | None = None) -> ClientFactory:
-    """Clients talking to the real ESP APIs (or `api_base` overrides)."""
+def default_client_factory(
+    http_client: httpx.Client | None = None, *, ca_bundle: str | None = None
+) -> ClientFactory:
+    """Clients talking to the real ESP APIs (or `api_base` overrides), trusting the system's
+    store, or `ca_bundle` (--ca-bundle) or SSL_CERT_FILE when set."""
 
     def factory(account: Account, secret: EspSecret) -> EspClient:
-        return make_client(account.ref(), secret, http_client=http_client)
+        from esp_clients.tls import api_tls_context  # noqa: PLC0415 - loads ssl and truststore when a client is made
+
+        tls = None if http_client is not None else api_tls_context(ca_bundle)
+        return make_client(account.ref(), secret, http_client=http_client, tls=tls)
 
     return factory
 

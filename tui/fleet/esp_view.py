@@ -11,6 +11,7 @@ from esp_clients import (
     EspBadResponse,
     EspError,
     EspRateLimited,
+    EspTlsUntrusted,
     EspUnavailable,
     TrackingDomain,
 )
@@ -57,6 +58,7 @@ def account_problem(account: str, label: str, error: EspError | None, detail: st
 
 
 _ERROR_CODES: dict[type[EspError], tuple[str, str]] = {
+    EspTlsUntrusted: ("esp.tls_untrusted", "{label} API certificate not trusted here"),
     EspAuthError: ("esp.auth_failed", "{label} refused the API key"),
     EspRateLimited: ("esp.rate_limited", "{label} API rate limit"),
     EspUnavailable: ("esp.unreachable", "{label} API unreachable"),

@@ -43,7 +43,7 @@ class FleetScan:
         self.inventory = inventory
         self.ctx = ctx
         self.store = store
-        self.client_factory = client_factory or default_client_factory()
+        self.client_factory = client_factory or default_client_factory(ca_bundle=ctx.ca_bundle)
         self.concurrency = concurrency
         self.only_keys = frozenset(only_keys)
         self.views: dict[str, EspAccountView] = {}

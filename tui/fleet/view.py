@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from checks.model import Severity
+from checks.names import display_host
 from tui.fleet.rows import FleetRow
 from tui.report.age import age
 from tui.report.summary import SYMBOLS, Cell, summarize
@@ -45,7 +46,7 @@ def cells(row: FleetRow) -> dict[str, tuple[Severity | None, str]]:
     """Each column's (severity for colour, text) for one row."""
     values: dict[str, tuple[Severity | None, str]] = {
         "since": since_cell(row),
-        "host": (None, row.host),
+        "host": (None, display_host(row.host)),
         "brand": (None, row.brand),
         "esp": (None, f"{row.esp_label}/{row.account}"),
     }

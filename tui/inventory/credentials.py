@@ -3,6 +3,7 @@ AWS credential chain. No secret ever leaves this module except as the return val
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
 from esp_clients import AwsCredentials, EspSecret
+from esp_clients.base import secret_forms
 
 if TYPE_CHECKING:
     from tui.inventory.model import Account
@@ -48,6 +50,33 @@ def redact_secret_shapes(text: str) -> str:
     for _kind, pattern in SECRET_SHAPES:
         text = pattern.sub(REDACTED, text)
     return text
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9_+/=~-]{16,}")
+_MIN_TOKEN = 16
+
+
+def _kind(char: str) -> int:
+    return 0 if char.isdigit() else 1 if char.isupper() else 2
+
+
+def looks_like_secret(token: str) -> bool:
+    """Whether `token` could be an API key in a format trackdeck does not know (Mandrill, Postmark,
+    Brevo …): at least 16 characters that switch between digits, upper and lower case as often as
+    random text does (at least every fourth character), where names and words switch rarely."""
+    if secret_shape(token):
+        return True
+    letters = [char for char in token if char.isalnum()]
+    if len(letters) < _MIN_TOKEN:
+        return False
+    switches = sum(_kind(a) != _kind(b) for a, b in itertools.pairwise(letters))
+    return switches >= max(6, len(letters) // 4)
+
+
+def redact_secret_like(text: str) -> str:
+    """`text` with known key shapes and every token that looks like a secret replaced."""
+    text = redact_secret_shapes(text)
+    return _TOKEN.sub(lambda m: REDACTED if looks_like_secret(m.group()) else m.group(), text)
 
 
 def env_var_name(account: str) -> str:
@@ -162,8 +191,8 @@ class ResolvedSecrets:
                 else (secret or "",)
             )
             for part in parts:
-                if part:
-                    text = text.replace(part, REDACTED)
+                for form in secret_forms(part):
+                    text = text.replace(form, REDACTED)
         return redact_secret_shapes(text)
 
     def get(self, account: Account) -> EspSecret | None:

@@ -70,6 +70,8 @@ class Account:
     subuser: str | None = None
     subaccount: str | None = None
     profile: str | None = None
+    allow_insecure_api: bool = False
+    """The account's explicit opt-in to a plain http:// api_base that is not loopback."""
 
     @property
     def has_api(self) -> bool:
@@ -85,6 +87,7 @@ class Account:
             api_base=self.api_base,
             subuser=self.subuser,
             subaccount=self.subaccount,
+            allow_insecure_api=self.allow_insecure_api,
         )
 
 

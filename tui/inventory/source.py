@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TypeVar
 
-from tui.inventory.credentials import env_var_name, redact_secret_shapes, secret_shape
+from tui.inventory.credentials import env_var_name, redact_secret_like, secret_shape
 from tui.inventory.model import SECRETS_POLICY, Problem
 
 T = TypeVar("T")
@@ -177,8 +177,8 @@ class SourceReader:
         problem = Problem(
             path=self.display,
             line=line,
-            field=redact_secret_shapes(field),
-            message=redact_secret_shapes(message),
+            field=redact_secret_like(field),
+            message=redact_secret_like(message),
         )
         self.problems.append(problem)
 

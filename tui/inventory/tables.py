@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import TypeVar
 
 from checks.servers import parse_server
+from esp_clients.base import insecure_api_problem
 from esp_clients.registry import API_ESPS, ENTRIES, KNOWN_ESPS, REGIONS
 from tui.inventory.credentials import env_var_name
 from tui.inventory.model import Account, Settings
@@ -30,7 +31,9 @@ _SETTINGS_KEYS = (
     "history",
     "history_days",
 )
-_ACCOUNT_KEYS = ("esp", "region", "api_base", "subuser", "subaccount", "profile")
+_ACCOUNT_KEYS = (
+    "esp", "region", "api_base", "allow_insecure_api", "subuser", "subaccount", "profile"
+)  # fmt: skip
 
 N = TypeVar("N", int, float)
 
@@ -202,7 +205,10 @@ class TableReader(SourceReader):
         self.check_keys(body, _ACCOUNT_KEYS, field, where, required=("esp",))
         esp = self.esp(body, field, where)
         region = self.region(body, esp, field, where)
-        api_base = self.api_base(body, esp, field, where)
+        allow_insecure = self.take(
+            body, "allow_insecure_api", bool, f"{field}.allow_insecure_api", where
+        )
+        api_base = self.api_base(body, esp, field, where, allow_insecure=bool(allow_insecure))
         subuser, subaccount, profile = (
             self.esp_only(body, key, esp, field, where)
             for key in ("subuser", "subaccount", "profile")
@@ -214,6 +220,7 @@ class TableReader(SourceReader):
             esp=esp,
             region=region,
             api_base=api_base,
+            allow_insecure_api=bool(allow_insecure),
             subuser=subuser,
             subaccount=subaccount,
             profile=profile,
@@ -239,16 +246,31 @@ class TableReader(SourceReader):
         return value or REGIONS.get(esp, ("",))[0]
 
     def api_base(
-        self, body: Mapping[str, object], esp: str | None, field: str, where: Where
+        self,
+        body: Mapping[str, object],
+        esp: str | None,
+        field: str,
+        where: Where,
+        *,
+        allow_insecure: bool,
     ) -> str | None:
+        """The API address: an http(s) URL without a user or password, https unless loopback or
+        the account opts in."""
         value = self.take(body, "api_base", str, f"{field}.api_base", where)
         if value is None:
             return None
         problem = None
         if esp is not None and esp not in API_ESPS:
             problem = f"{esp} has no API trackdeck uses (it is checked through DNS only); remove it"
+        elif _has_userinfo(value):
+            problem = (
+                "holds a user name or password (not repeated here); put the API key in the "
+                f"keyring instead: trackdeck creds set {field.removeprefix('accounts.')}"
+            )
         elif not _is_http_url(value):
             problem = f"{value!r} is not a URL like https://api.eu.example.com"
+        else:
+            problem = insecure_api_problem(value, allowed=allow_insecure)
         if problem is not None:
             self.add(where("api_base"), f"{field}.api_base", problem)
             return None
@@ -293,6 +315,14 @@ def _region_problem(esp: str, region: str | None) -> str | None:
     if not names:
         return f"{esp} accounts have no region; remove it"
     return f"{region!r} is not a {esp} region; use one of: {', '.join(names)}"
+
+
+def _has_userinfo(value: str) -> bool:
+    """Whether the URL `value` carries a `user:password@`."""
+    try:
+        return "@" in urllib.parse.urlsplit(value).netloc
+    except ValueError:
+        return "@" in value
 
 
 def _is_http_url(value: str) -> bool:

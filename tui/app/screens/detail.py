@@ -18,6 +18,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from checks.model import Finding
+from checks.names import display_host
 from tui.fleet.rows import FleetRow, RowHistory
 from tui.history.model import Timeline, Transition
 from tui.history.store import HistoryUnavailable
@@ -178,7 +179,7 @@ class DetailScreen(Screen[None]):
         health = self.row.health
         state = f"{SYMBOLS[health]} {health.value}" if health else "… pending"
         yield Static(
-            f"[b]{escape(self.row.host)}[/b]  {state}  ·  {escape(self.row.brand)}  ·  "
+            f"[b]{escape(display_host(self.row.host))}[/b]  {state}  ·  {escape(self.row.brand)}  ·  "
             f"{escape(self.row.esp_label)}/{escape(self.row.account)}",
             id="detail-title",
         )

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from checks.model import Finding, Severity
+from checks.printable import printable
 from tui.app.screens.error import report_worker_error
 from tui.app.session import Session
 from tui.email.audit import audit_message, read_message
@@ -169,9 +170,11 @@ class EmailScreen(Screen[str | None]):
         if row.role.fleet_key:
             self.dismiss(row.role.fleet_key)
         elif row.role.role == TRACKING:
-            self.notify(f"{row.host} is not in the inventory: add it to follow it in the fleet.")
+            self.notify(
+                f"{shown(row.host)} is not in the inventory: add it to follow it in the fleet."
+            )
         else:
-            self.notify(f"{row.host} is a {ROLE_WORDS[row.role.role]}, not a tracking host.")
+            self.notify(f"{shown(row.host)} is a {ROLE_WORDS[row.role.role]}, not a tracking host.")
 
     def action_back(self) -> None:
         """Back to the fleet, cursor unchanged."""
@@ -224,3 +227,8 @@ def findings_text(audit: EmailAudit) -> Text:
         if finding.fix:
             lines.append(Text.assemble("    ", ("fix: ", "bold"), finding.fix))
     return Text("\n").join(lines)
+
+
+def shown(text: str) -> str:
+    """Text from a message for markup (a notification): control characters and markup escaped."""
+    return escape(printable(text))

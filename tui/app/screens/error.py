@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 from textual.worker import Worker
 
+from checks.printable import printable_lines
 from tui.inventory.credentials import redact_secret_shapes
 
 
@@ -43,5 +44,5 @@ class ErrorDialog(ModalScreen[None]):
 def report_worker_error(node: DOMNode, worker: Worker[object]) -> None:
     """Show an unexpected worker error (secrets scrubbed) in a dialog over the current screen."""
     error = worker.error
-    message = redact_secret_shapes(f"{type(error).__name__}: {error}")
+    message = printable_lines(redact_secret_shapes(f"{type(error).__name__}: {error}"))
     node.app.push_screen(ErrorDialog(f"Unexpected error in {worker.name or 'a task'}", message))

@@ -16,6 +16,7 @@ from tui.cli.writes import (
     print_result,
     refusal_status,
     result_status,
+    termination_as_interrupt,
 )
 from tui.fleet.guess import account_facts
 from tui.fleet.network import ConfigError
@@ -49,6 +50,12 @@ def add_parser(subparsers: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Dispatch to enable or disable (SIGTERM and SIGHUP act as Ctrl-C meanwhile)."""
+    with termination_as_interrupt():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     """Dispatch to enable or disable; refusals and bad input end with one clear line."""
     command = f"https {args.state}"
     try:

@@ -14,6 +14,7 @@ from tui.cli.writes import (
     print_result,
     refusal_status,
     result_status,
+    termination_as_interrupt,
 )
 from tui.fleet.guess import account_facts
 from tui.fleet.network import ConfigError
@@ -38,6 +39,12 @@ def add_parser(subparsers: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Confirm, verify, print the ESP's answer (SIGTERM and SIGHUP act as Ctrl-C meanwhile)."""
+    with termination_as_interrupt():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     """Confirm, verify, print the ESP's answer."""
     try:
         actions, inventory = build_actions(args)

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from checks.model import HostReport, Severity
+from checks.printable import printable
 from esp_clients import TrackingDomain
 from tui.fleet.rows import FleetRow
 from tui.history.model import CHECK, INVENTORY, FindingHistory, Recorded, Resolved, Subject
@@ -98,7 +99,7 @@ def from_fleet(
     results = tuple(
         ResultRow(
             report=row.merged_report(),
-            brand=row.brand,
+            brand=printable(row.brand),
             account=row.account,
             esp_view=row.esp_view,
         )

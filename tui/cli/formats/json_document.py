@@ -6,6 +6,7 @@ import json
 from typing import TextIO
 
 from checks.model import Finding
+from checks.printable import json_safe
 from esp_clients import TrackingDomain
 from tui.cli.formats.document import ResultRow, ScanDocument
 from tui.history.model import Resolved
@@ -35,7 +36,7 @@ def document_json(document: ScanDocument) -> dict[str, object]:
 
 def write_json(document: ScanDocument, stream: TextIO) -> None:
     """The document, indented, on `stream`."""
-    json.dump(document_json(document), stream, indent=2, ensure_ascii=False)
+    stream.write(json_safe(json.dumps(document_json(document), indent=2, ensure_ascii=False)))
     stream.write("\n")
 
 

@@ -8,6 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from checks.names import display_host
 from tui.cli.formats.document import ResultRow, ScanDocument
 from tui.history.words import history_word
 from tui.report.age import age
@@ -44,7 +45,7 @@ def write_table(document: ScanDocument, console: Console, *, verbose: bool = Fal
         report = result.report
         cells = summarize(report)
         row = [
-            Text(report.host),
+            Text(display_host(report.host)),
             Text(report.expectation.esp_label or "?"),
             health_text(report.health),
         ]
@@ -83,7 +84,9 @@ def _write_problems(
     if not found:
         return
     console.print()
-    console.print(Text.assemble((report.host, "bold"), " ", health_text(report.health)))
+    console.print(
+        Text.assemble((display_host(report.host), "bold"), " ", health_text(report.health))
+    )
     for finding in found:
         console.print(
             Text.assemble(
