@@ -127,9 +127,11 @@ def test_json_shape_is_the_documented_one(setup: Setup, capsys: pytest.CaptureFi
     assert setup.run("shared_ses.eml", "--json") == 1
     document = json.loads(capsys.readouterr().out)
     assert list(document) == [
-        "version", "source", "message", "health", "tracking", "findings", "domains", "links",
+        "version", "generated_at", "trackdeck_version", "source", "message", "health", "tracking",
+        "findings", "domains", "links",
     ]  # fmt: skip
     assert document["version"] == 1 and document["health"] == "warn"
+    assert document["generated_at"].endswith("Z") and document["trackdeck_version"]
     assert list(document["message"]) == [
         "kind", "from", "from_domain", "subject", "dkim_domains", "return_path_domain",
         "organisational_domains", "parts", "notes",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import TextIO
 
 from checks.printable import json_safe
 from tui.email.model import DomainRow, EmailAudit, Link
-from tui.report.document import JSON_VERSION
+from tui.report.document import JSON_VERSION, trackdeck_version, utc_text
 
 
 def audit_json(audit: EmailAudit) -> dict[str, object]:
@@ -16,6 +17,8 @@ def audit_json(audit: EmailAudit) -> dict[str, object]:
     use = audit.tracking
     return {
         "version": JSON_VERSION,
+        "generated_at": utc_text(dt.datetime.now(dt.UTC)),
+        "trackdeck_version": trackdeck_version(),
         "source": audit.source,
         "message": {
             "kind": message.kind,
