@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from checks.model import HostReport
+from checks.model import HostReport, Severity
 from tui.report.document import JSON_VERSION, report_json
 from tui.report.style import SEVERITY_STYLE, health_text
 from tui.report.summary import problems, summarize
@@ -49,15 +49,19 @@ def write_table(
     *,
     verbose: bool = False,
     origins: Mapping[str, tuple[str, str]] | None = None,
+    clicks: Mapping[str, tuple[Severity | None, str]] | None = None,
 ) -> None:
     """The compact table, then each host's problems with their fixes; `origins` maps a report's
-    key to its (brand, account) for fleet scans, which adds those columns and the ESP view."""
+    key to its (brand, account) for fleet scans, which adds those columns and the ESP view;
+    `clicks` maps it to its click-signal cell, which adds that column."""
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     columns = ["host", "ESP", "health", "DNS", "CAA", "TLS", "lists"]
     concerns = ["dns", "caa", "tls", "lists"]
     if origins is not None:
         columns = ["brand", "account", *columns[:-1], "ESP view", "lists"]
         concerns = ["dns", "caa", "tls", "esp", "lists"]
+    if clicks is not None:
+        columns.append("clicks")
     for column in columns:
         table.add_column(
             column,
@@ -79,6 +83,9 @@ def write_table(
             cell = cells[concern]
             style = SEVERITY_STYLE[cell.severity] if cell.severity and cell.text else "dim"
             row.append(Text(cell.label(), style=style))
+        if clicks is not None:
+            severity, text = clicks.get(report.key, (None, "–"))
+            row.append(Text(text, style=SEVERITY_STYLE[severity] if severity else "dim"))
         table.add_row(*row)
     console.print(table)
     for report in reports:

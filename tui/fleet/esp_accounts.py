@@ -1,12 +1,15 @@
 """Reading each ESP account's own view: a client per account, one list call, or the reason it is
-unknown (no key, refused, unreachable)."""
+unknown (no key, refused, unreachable); then, with the same client, the click figures of the hosts
+the scan asks about."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 from esp_clients import EspClient, EspError, EspSecret, make_client
+from tui.fleet.click_reads import NO_CLICKS, AccountClicks, read_clicks
 from tui.fleet.esp_view import EspAccountView, account_problem
 from tui.inventory.model import Account
 
@@ -26,22 +29,42 @@ def default_client_factory(http_client: httpx.Client | None = None) -> ClientFac
     return factory
 
 
+def _nothing_listed(view: EspAccountView) -> None:
+    """The default `listed` callback: nobody waits for the list."""
+
+
 def fetch_account_view(
-    account: Account, label: str, secret: EspSecret, client_factory: ClientFactory
-) -> EspAccountView:
-    """One account's tracking domains from its ESP, or the reason they are unknown."""
+    account: Account,
+    label: str,
+    secret: EspSecret,
+    client_factory: ClientFactory,
+    *,
+    listed: Callable[[EspAccountView], None] = _nothing_listed,
+    click_hosts: Collection[str] = (),
+    click_window: tuple[dt.date, dt.date] | None = None,
+) -> tuple[EspAccountView, AccountClicks]:
+    """One account's tracking domains from its ESP (or the reason they are unknown), handed to
+    `listed` as soon as they are read; then the click figures of `click_hosts` over
+    `click_window` (the hosts the ESP lists; none without a window)."""
     client = client_factory(account, secret)
     try:
-        domains = client.list_tracking_domains()
-    except EspError as error:
-        return EspAccountView(
-            account=account.name, label=label, problem=account_problem(account.name, label, error)
+        try:
+            domains = client.list_tracking_domains()
+        except EspError as error:
+            problem = account_problem(account.name, label, error)
+            view = EspAccountView(account=account.name, label=label, problem=problem)
+            listed(view)
+            return view, NO_CLICKS
+        view = EspAccountView(
+            account=account.name,
+            label=label,
+            domains=domains,
+            capabilities=frozenset(client.capabilities),
         )
+        listed(view)
+        if click_window is None:
+            return view, NO_CLICKS
+        wanted = [domain for domain in domains if domain.host in click_hosts]
+        return view, read_clicks(client, wanted, click_window, account=account.name)
     finally:
         client.close()
-    return EspAccountView(
-        account=account.name,
-        label=label,
-        domains=domains,
-        capabilities=frozenset(client.capabilities),
-    )

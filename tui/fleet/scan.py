@@ -3,18 +3,24 @@
 The check engine starts on every host at once; meanwhile each API account's list is fetched once (in
 parallel, on worker threads) and handed to the scan as it arrives. Each host's expectation is built
 from its ESP's facts, the inventory's `expect_target` and what the ESP's API expects
-(`tui.fleet.guess`); the engine streams one row per (account, host).
+(`tui.fleet.guess`); the engine streams one row per (account, host). After its list, each account's
+click figures are read with the same client, once per scope (`tui.fleet.click_reads`): the outside
+checks do not wait for them, only the account's rows do, to carry their click signal.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import TYPE_CHECKING
 
-from checks.model import Expectation, Finding, Severity
+from checks.model import Expectation, Finding, HostReport, Severity
+from tui.fleet.click_findings import click_findings, click_signal
+from tui.fleet.click_reads import NO_CLICKS, AccountClicks
+from tui.fleet.clicks import ClickRules
 from tui.fleet.esp_accounts import ClientFactory, default_client_factory, fetch_account_view
 from tui.fleet.esp_view import EspAccountView, account_problem, esp_findings, untracked_finding
 from tui.fleet.guess import FleetGuess, account_facts
@@ -39,6 +45,7 @@ class FleetScan:
         client_factory: ClientFactory | None = None,
         concurrency: int = 32,
         only_keys: Sequence[str] = (),
+        click_rules: ClickRules | None = None,
     ) -> None:
         self.inventory = inventory
         self.ctx = ctx
@@ -47,6 +54,13 @@ class FleetScan:
         self.concurrency = concurrency
         self.only_keys = frozenset(only_keys)
         self.views: dict[str, EspAccountView] = {}
+        self.clicks: dict[str, AccountClicks] = {}
+        settings = inventory.settings
+        self.click_rules = click_rules or ClickRules(
+            recent_days=settings.click_recent_days, drop=settings.click_drop
+        )
+        self.today = ctx.clock().astimezone(dt.UTC).date()
+        """The scan's day: the click signal's windows end the day before."""
         self._scan: Scan | None = None
         self._guess: FleetGuess | None = None
         self._cancelled = False
@@ -75,19 +89,37 @@ class FleetScan:
         if self._guess is not None:
             self._guess.release_all()
 
-    def _fetch_view(self, account: Account) -> EspAccountView:
+    def _fetch_account(
+        self, account: Account, rows: Sequence[FleetRow], guess: FleetGuess
+    ) -> tuple[EspAccountView, AccountClicks]:
+        """The account's view, handed to `guess` as soon as it is read (the outside checks of its
+        hosts wait for that, not for the click figures read after it)."""
+
+        def listed(view: EspAccountView) -> None:
+            domains = {
+                row.key: domain for row in rows if (domain := view.domain(row.host)) is not None
+            }
+            guess.provide(view.account, domains)
+
         facts = account_facts(account)
-        if not account.has_api:
-            return EspAccountView(account=account.name, label=facts.label, has_api=False)
-        secret = self.store.get(account)
-        if secret is None:
-            status = self.store.status(account)
-            return EspAccountView(
-                account=account.name,
-                label=facts.label,
-                problem=account_problem(account.name, facts.label, None, status.detail),
-            )
-        return fetch_account_view(account, facts.label, secret, self.client_factory)
+        secret = self.store.get(account) if account.has_api else None
+        if not account.has_api or secret is None:
+            view = EspAccountView(account=account.name, label=facts.label, has_api=False)
+            if account.has_api:
+                detail = self.store.status(account).detail
+                problem = account_problem(account.name, facts.label, None, detail)
+                view = EspAccountView(account=account.name, label=facts.label, problem=problem)
+            listed(view)
+            return view, NO_CLICKS
+        return fetch_account_view(
+            account,
+            facts.label,
+            secret,
+            self.client_factory,
+            listed=listed,
+            click_hosts=frozenset(row.host for row in rows if not row.untracked),
+            click_window=None if self._cancelled else self.click_rules.window(self.today),
+        )
 
     def run(self) -> Iterator[FleetRow]:
         """Stream one checked row per (account, host). The outside checks start at once while each
@@ -141,7 +173,8 @@ class FleetScan:
     def _fetch_lists(
         self, accounts: Sequence[Account], rows: Mapping[str, FleetRow], guess: FleetGuess
     ) -> None:
-        """Fetch each account's list in parallel; hand each to the scan as it arrives."""
+        """Fetch each account's list (then its click figures) in parallel; hand each list to the
+        scan as it arrives, and release the account's rows once its figures are read too."""
         by_account: dict[str, list[FleetRow]] = {}
         for row in rows.values():
             by_account.setdefault(row.account, []).append(row)
@@ -149,16 +182,16 @@ class FleetScan:
             if not accounts:
                 return
             with ThreadPoolExecutor(max_workers=min(8, len(accounts))) as pool:
-                futures = [pool.submit(self._fetch_view, account) for account in accounts]
+                futures = [
+                    pool.submit(
+                        self._fetch_account, account, by_account.get(account.name, []), guess
+                    )
+                    for account in accounts
+                ]
                 for future in as_completed(futures):
-                    view = future.result()
+                    view, clicks = future.result()
                     self.views[view.account] = view
-                    domains = {
-                        row.key: domain
-                        for row in by_account.get(view.account, ())
-                        if (domain := view.domain(row.host)) is not None
-                    }
-                    guess.provide(view.account, domains)
+                    self.clicks[view.account] = clicks
                     self._ready[view.account].set()
         except Exception as error:  # noqa: BLE001 - re-raised by run(), on the scan's own thread
             self._fetch_error = error
@@ -174,12 +207,33 @@ class FleetScan:
             if ready is not None:
                 ready.wait()
             view = self.views.get(row.account)
-            yield dataclasses.replace(
-                row,
-                report=report,
-                esp_view=row.esp_view or (view.domain(row.host) if view else None),
-                esp_findings=self._esp_findings(row, report.expectation),
+            yield self._with_clicks(
+                dataclasses.replace(
+                    row,
+                    report=report,
+                    esp_view=row.esp_view or (view.domain(row.host) if view else None),
+                    esp_findings=self._esp_findings(row, report.expectation),
+                ),
+                report,
             )
+
+    def _with_clicks(self, row: FleetRow, report: HostReport) -> FleetRow:
+        """The row with its scope's click signal and findings (none when nothing was read)."""
+        clicks = self.clicks.get(row.account)
+        read = clicks.for_host(row.host) if clicks is not None and not row.untracked else None
+        signal = click_signal(read, self.today, self.click_rules)
+        if signal is None:
+            return row
+        problems = [f.code for f in report.findings if f.severity is not Severity.OK]
+        findings = click_findings(
+            row.host,
+            row.esp_label,
+            read,
+            signal,
+            rules=self.click_rules,
+            host_problems=problems,
+        )
+        return dataclasses.replace(row, clicks=signal, click_findings=findings)
 
     def _untracked_rows(self) -> dict[str, FleetRow]:
         if self.only_keys:

@@ -54,6 +54,10 @@ class Settings:
     ca_bundle: str | None = None
     blocklists: bool = True
     email_max_domains: int = 10
+    click_recent_days: int = 3
+    """The click signal's recent window, in full days (its baseline is the 28 days before)."""
+    click_drop: float = 0.5
+    """The fall of the click rate (while deliveries hold) that raises `esp.click_rate_drop`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

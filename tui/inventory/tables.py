@@ -27,6 +27,8 @@ _SETTINGS_KEYS = (
     "ca_bundle",
     "blocklists",
     "email_max_domains",
+    "click_recent_days",
+    "click_drop",
 )
 _ACCOUNT_KEYS = ("esp", "region", "api_base", "subuser", "subaccount", "profile")
 
@@ -71,6 +73,22 @@ class TableReader(SourceReader):
                 bounds=(1, 1000),
                 where=where,
                 default=default.email_max_domains,
+            ),
+            click_recent_days=self.ranged(
+                table,
+                "click_recent_days",
+                int,
+                bounds=(1, 14),
+                where=where,
+                default=default.click_recent_days,
+            ),
+            click_drop=self.ranged(
+                table,
+                "click_drop",
+                float,
+                bounds=(0.1, 0.9),
+                where=where,
+                default=default.click_drop,
             ),
         )
 

@@ -19,6 +19,7 @@ from tui.cli.output import stdout_console, write_json, write_table
 from tui.fleet.network import ConfigError, build_context
 from tui.fleet.rows import FleetRow
 from tui.fleet.scan import FleetScan
+from tui.fleet.view import clicks_cell
 from tui.inventory.credentials import CredentialStore
 from tui.report.exit_codes import exit_status
 
@@ -64,11 +65,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_rows(rows: list[FleetRow], *, as_json: bool, verbose: bool) -> None:
-    """The fleet as a table with brand and account columns, or JSON with brand and account."""
+    """The fleet as a table with brand and account columns, or JSON with brand, account and the
+    click signal's summary (`clicks`, null where the ESP gave no figures)."""
     reports = [row.merged_report() for row in rows]
     if as_json:
-        extras = {row.key: {"brand": row.brand, "account": row.account} for row in rows}
+        extras = {
+            row.key: {"brand": row.brand, "account": row.account, "clicks": _clicks(row)}
+            for row in rows
+        }
         write_json(reports, sys.stdout, extras)
     else:
         origins = {row.key: (row.brand, row.account) for row in rows}
-        write_table(reports, stdout_console(), verbose=verbose, origins=origins)
+        clicks = {row.key: clicks_cell(row) for row in rows}
+        write_table(reports, stdout_console(), verbose=verbose, origins=origins, clicks=clicks)
+
+
+def _clicks(row: FleetRow) -> dict[str, object] | None:
+    summary = row.click_summary
+    return None if summary is None else summary.as_json()
