@@ -163,7 +163,7 @@ def test_no_canary_secret_reaches_any_surface(
     assert "Invalid private key ***" in surfaces["scan --json"]
     assert "<key>.dbl.dq.spamhaus.net" in surfaces["scan -v"]
     assert "https.enable" in surfaces["audit logs"] and "verify" in surfaces["audit logs"]
-    assert len(audits) >= 2 and surfaces["screenshots"].count("<svg") == 5
+    assert len(audits) >= 2 and surfaces["screenshots"].count("<svg") == 6
     assert "esp.auth_failed" in surfaces["dashboard"] and "Preflight" in surfaces["dashboard"]
     assert "simulated bug" in surfaces["error dialog"]
     assert "unavailable" in surfaces["creds status (keyring broken)"]

@@ -3,6 +3,7 @@ reach the network, credentials, ESP clients, the audit log and the read-only swi
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeAlias
@@ -92,4 +93,5 @@ class Session:
             client_factory=self.client_factory,
             concurrency=self.options.concurrency,
             only_keys=only_keys,
+            today=self.clock().astimezone(dt.UTC).date(),
         )

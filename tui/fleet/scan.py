@@ -46,6 +46,7 @@ class FleetScan:
         concurrency: int = 32,
         only_keys: Sequence[str] = (),
         click_rules: ClickRules | None = None,
+        today: dt.date | None = None,
     ) -> None:
         self.inventory = inventory
         self.ctx = ctx
@@ -59,8 +60,8 @@ class FleetScan:
         self.click_rules = click_rules or ClickRules(
             recent_days=settings.click_recent_days, drop=settings.click_drop
         )
-        self.today = ctx.clock().astimezone(dt.UTC).date()
-        """The scan's day: the click signal's windows end the day before."""
+        self.today = today or ctx.clock().astimezone(dt.UTC).date()
+        """The scan's day (UTC): the click signal's windows end the day before."""
         self._scan: Scan | None = None
         self._guess: FleetGuess | None = None
         self._cancelled = False
