@@ -8,8 +8,8 @@ name these values without an import circle.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 ACCOUNT_SCOPE_KEY = ""
 """The scope key of figures that cover the whole account (or subuser / subaccount)."""
@@ -51,6 +51,7 @@ class ClickSeries:
     days: tuple[DailyClicks, ...]
     source: str
     notes: tuple[str, ...] = ()
+    _by_day: Mapping[dt.date, DailyClicks] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -62,6 +63,7 @@ class ClickSeries:
             if previous is not None and entry.day <= previous:
                 raise ValueError("the days of a click series must be unique and in order")
             previous = entry.day
+        object.__setattr__(self, "_by_day", {entry.day: entry for entry in self.days})
 
     def covers(self, day: dt.date) -> bool:
         """Whether the ESP's figures include `day` (a day without a row then had no traffic)."""
@@ -69,10 +71,8 @@ class ClickSeries:
 
     def on(self, day: dt.date) -> DailyClicks:
         """The figures of `day`; zero for a covered day the ESP did not list."""
-        for entry in self.days:
-            if entry.day == day:
-                return entry
-        return DailyClicks(day=day, delivered=0, unique_clicks=0)
+        found = self._by_day.get(day)
+        return DailyClicks(day=day, delivered=0, unique_clicks=0) if found is None else found
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -39,14 +39,16 @@ def click_findings(
     *,
     rules: ClickRules,
     host_problems: Sequence[str] = (),
+    evidence: tuple[str, ...] | None = None,
 ) -> tuple[Finding, ...]:
     """The findings of a row's click signal; `host_problems` are the codes of the host's own
-    non-passing findings, which the drop's fix points at first."""
+    non-passing findings, which the drop's fix points at first; `evidence` is the scope's
+    `click_evidence`, when the caller keeps it for the rows of one scope."""
     if read is None or signal is None:
         return ()
     if read.problem is not None or signal.summary is None:
         return () if read.problem is None else (read.problem,)
-    evidence = _evidence(read, signal)
+    evidence = click_evidence(read, signal) if evidence is None else evidence
     if signal.tracking_off:
         return (_tracking_off(host, label, signal, evidence),)
     summary = signal.summary
@@ -152,7 +154,8 @@ def _share(summary: ClickSummary) -> str:
     return "–" if share is None else f"{share:.0%}"
 
 
-def _evidence(read: ScopeClicks, signal: ClickSignal) -> tuple[str, ...]:
+def click_evidence(read: ScopeClicks, signal: ClickSignal) -> tuple[str, ...]:
+    """The figures behind a scope's findings: the call, each day, the notes and the test."""
     lines: list[str] = []
     series = read.series
     if series is not None:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 from esp_clients import EspClient, EspError, EspSecret, make_client
-from tui.fleet.click_reads import NO_CLICKS, AccountClicks, read_clicks
+from tui.fleet.click_reads import AccountClicks, read_clicks
 from tui.fleet.esp_view import EspAccountView, account_problem
 from tui.inventory.model import Account
 
@@ -29,42 +29,40 @@ def default_client_factory(http_client: httpx.Client | None = None) -> ClientFac
     return factory
 
 
-def _nothing_listed(view: EspAccountView) -> None:
-    """The default `listed` callback: nobody waits for the list."""
-
-
 def fetch_account_view(
-    account: Account,
-    label: str,
-    secret: EspSecret,
-    client_factory: ClientFactory,
-    *,
-    listed: Callable[[EspAccountView], None] = _nothing_listed,
-    click_hosts: Collection[str] = (),
-    click_window: tuple[dt.date, dt.date] | None = None,
-) -> tuple[EspAccountView, AccountClicks]:
-    """One account's tracking domains from its ESP (or the reason they are unknown), handed to
-    `listed` as soon as they are read; then the click figures of `click_hosts` over
-    `click_window` (the hosts the ESP lists; none without a window)."""
+    account: Account, label: str, secret: EspSecret, client_factory: ClientFactory
+) -> tuple[EspAccountView, EspClient | None]:
+    """One account's tracking domains from its ESP, or the reason they are unknown; with the
+    client, still open for the click figures, when the list was read (closed otherwise)."""
     client = client_factory(account, secret)
     try:
-        try:
-            domains = client.list_tracking_domains()
-        except EspError as error:
-            problem = account_problem(account.name, label, error)
-            view = EspAccountView(account=account.name, label=label, problem=problem)
-            listed(view)
-            return view, NO_CLICKS
-        view = EspAccountView(
-            account=account.name,
-            label=label,
-            domains=domains,
-            capabilities=frozenset(client.capabilities),
-        )
-        listed(view)
-        if click_window is None:
-            return view, NO_CLICKS
-        wanted = [domain for domain in domains if domain.host in click_hosts]
-        return view, read_clicks(client, wanted, click_window, account=account.name)
+        domains = client.list_tracking_domains()
+    except EspError as error:
+        client.close()
+        problem = account_problem(account.name, label, error)
+        return EspAccountView(account=account.name, label=label, problem=problem), None
+    except BaseException:
+        client.close()
+        raise
+    view = EspAccountView(
+        account=account.name,
+        label=label,
+        domains=domains,
+        capabilities=frozenset(client.capabilities),
+    )
+    return view, client
+
+
+def fetch_account_clicks(
+    client: EspClient,
+    view: EspAccountView,
+    hosts: Collection[str],
+    window: tuple[dt.date, dt.date],
+) -> AccountClicks:
+    """The click figures of the account's `hosts` that its ESP lists, over `window`; then the
+    client is closed."""
+    try:
+        wanted = [domain for domain in view.domains if domain.host in hosts]
+        return read_clicks(client, wanted, window, account=view.account)
     finally:
         client.close()

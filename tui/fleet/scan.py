@@ -14,16 +14,16 @@ import dataclasses
 import datetime as dt
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import TYPE_CHECKING
 
 from checks.model import Expectation, Finding, HostReport, Severity
-from tui.fleet.click_findings import click_findings, click_signal
-from tui.fleet.click_reads import NO_CLICKS, AccountClicks
-from tui.fleet.clicks import ClickRules
-from tui.fleet.esp_accounts import ClientFactory, default_client_factory, fetch_account_view
-from tui.fleet.esp_view import EspAccountView, account_problem, esp_findings, untracked_finding
-from tui.fleet.guess import FleetGuess, account_facts
+from tui.fleet.account_reads import AccountReads
+from tui.fleet.click_findings import click_evidence, click_findings, click_signal
+from tui.fleet.click_reads import AccountClicks
+from tui.fleet.clicks import ClickRules, ClickSignal
+from tui.fleet.esp_accounts import ClientFactory, default_client_factory
+from tui.fleet.esp_view import EspAccountView, esp_findings, untracked_finding
+from tui.fleet.guess import FleetGuess
 from tui.fleet.rows import UNLISTED_BRAND, FleetRow, accounts_of, pending_rows, row_key
 from tui.inventory.credentials import SecretSource
 from tui.inventory.model import Account, Inventory, SharedHost, TrackingEntry
@@ -56,6 +56,9 @@ class FleetScan:
         self.only_keys = frozenset(only_keys)
         self.views: dict[str, EspAccountView] = {}
         self.clicks: dict[str, AccountClicks] = {}
+        self._signals: dict[tuple[str, str], tuple[ClickSignal | None, tuple[str, ...]]] = {}
+        """Each scope's signal and evidence, worked out for its first row (the rows of a scope
+        share them; only the rows' own findings differ)."""
         settings = inventory.settings
         self.click_rules = click_rules or ClickRules(
             recent_days=settings.click_recent_days, drop=settings.click_drop
@@ -89,38 +92,6 @@ class FleetScan:
             self._scan.cancel()
         if self._guess is not None:
             self._guess.release_all()
-
-    def _fetch_account(
-        self, account: Account, rows: Sequence[FleetRow], guess: FleetGuess
-    ) -> tuple[EspAccountView, AccountClicks]:
-        """The account's view, handed to `guess` as soon as it is read (the outside checks of its
-        hosts wait for that, not for the click figures read after it)."""
-
-        def listed(view: EspAccountView) -> None:
-            domains = {
-                row.key: domain for row in rows if (domain := view.domain(row.host)) is not None
-            }
-            guess.provide(view.account, domains)
-
-        facts = account_facts(account)
-        secret = self.store.get(account) if account.has_api else None
-        if not account.has_api or secret is None:
-            view = EspAccountView(account=account.name, label=facts.label, has_api=False)
-            if account.has_api:
-                detail = self.store.status(account).detail
-                problem = account_problem(account.name, facts.label, None, detail)
-                view = EspAccountView(account=account.name, label=facts.label, problem=problem)
-            listed(view)
-            return view, NO_CLICKS
-        return fetch_account_view(
-            account,
-            facts.label,
-            secret,
-            self.client_factory,
-            listed=listed,
-            click_hosts=frozenset(row.host for row in rows if not row.untracked),
-            click_window=None if self._cancelled else self.click_rules.window(self.today),
-        )
 
     def run(self) -> Iterator[FleetRow]:
         """Stream one checked row per (account, host). The outside checks start at once while each
@@ -174,26 +145,37 @@ class FleetScan:
     def _fetch_lists(
         self, accounts: Sequence[Account], rows: Mapping[str, FleetRow], guess: FleetGuess
     ) -> None:
-        """Fetch each account's list (then its click figures) in parallel; hand each list to the
-        scan as it arrives, and release the account's rows once its figures are read too."""
+        """Read each account's list (handed to the outside checks as it arrives), then its click
+        figures (`tui.fleet.account_reads`); release the account's rows once both are in."""
         by_account: dict[str, list[FleetRow]] = {}
         for row in rows.values():
             by_account.setdefault(row.account, []).append(row)
+
+        def listed(view: EspAccountView) -> None:
+            own = by_account.get(view.account, ())
+            guess.provide(
+                view.account,
+                {row.key: domain for row in own if (domain := view.domain(row.host)) is not None},
+            )
+
+        def finished(view: EspAccountView, clicks: AccountClicks) -> None:
+            self.views[view.account] = view
+            self.clicks[view.account] = clicks
+            self._ready[view.account].set()
+
+        reads = AccountReads(
+            store=self.store,
+            client_factory=self.client_factory,
+            listed=listed,
+            finished=finished,
+            click_hosts={
+                name: frozenset(row.host for row in own if not row.untracked)
+                for name, own in by_account.items()
+            },
+            window=None if self._cancelled else self.click_rules.window(self.today),
+        )
         try:
-            if not accounts:
-                return
-            with ThreadPoolExecutor(max_workers=min(8, len(accounts))) as pool:
-                futures = [
-                    pool.submit(
-                        self._fetch_account, account, by_account.get(account.name, []), guess
-                    )
-                    for account in accounts
-                ]
-                for future in as_completed(futures):
-                    view, clicks = future.result()
-                    self.views[view.account] = view
-                    self.clicks[view.account] = clicks
-                    self._ready[view.account].set()
+            reads.run(accounts)
         except Exception as error:  # noqa: BLE001 - re-raised by run(), on the scan's own thread
             self._fetch_error = error
         finally:
@@ -222,7 +204,13 @@ class FleetScan:
         """The row with its scope's click signal and findings (none when nothing was read)."""
         clicks = self.clicks.get(row.account)
         read = clicks.for_host(row.host) if clicks is not None and not row.untracked else None
-        signal = click_signal(read, self.today, self.click_rules)
+        if read is None:
+            return row
+        key = (row.account, read.scope.key)
+        if key not in self._signals:
+            made = click_signal(read, self.today, self.click_rules)
+            self._signals[key] = (made, click_evidence(read, made) if made else ())
+        signal, evidence = self._signals[key]
         if signal is None:
             return row
         problems = [f.code for f in report.findings if f.severity is not Severity.OK]
@@ -233,6 +221,7 @@ class FleetScan:
             signal,
             rules=self.click_rules,
             host_problems=problems,
+            evidence=evidence,
         )
         return dataclasses.replace(row, clicks=signal, click_findings=findings)
 
