@@ -132,8 +132,10 @@ def test_the_figures_are_read_once_per_account_after_the_list(ctx: CheckContext)
     esp = clicking()
     rows = run(ctx, esp)
     window = f"{TODAY - dt.timedelta(days=31)} {TODAY - dt.timedelta(days=1)}"
-    assert esp.calls == ["list", f"clicks account {window}", "click tracking", "close"]
+    assert esp.calls == ["list", f"clicks account {window}", "close"]
     assert codes(rows[MG]) == codes(rows[STALE]) == {"esp.clicks_ok": Severity.OK}
+    evidence = rows[MG].click_findings[0].evidence
+    assert "click-tracking switch not asked: the ESP counts unique clicks as usual" in evidence
     assert rows[MG].clicks is rows[STALE].clicks or rows[MG].clicks == rows[STALE].clicks
     assert rows["acme-pm/links-sg.brand.example"].clicks is None
 
@@ -151,6 +153,14 @@ def test_one_read_per_scope(ctx: CheckContext) -> None:
         f"clicks links-mg.brand.example {TODAY - dt.timedelta(days=31)} {TODAY - dt.timedelta(days=1)}"
     ]
     assert rows[STALE].clicks is None and codes(rows[STALE]) == {}
+
+
+def test_the_switch_is_asked_when_the_clicks_stop(ctx: CheckContext) -> None:
+    esp = clicking(click_days=traffic(recent_rate=0.0))
+    row = run(ctx, esp)[MG]
+    assert "click tracking" in esp.calls
+    assert codes(row) == {"esp.click_rate_drop": Severity.WARN}
+    assert "click tracking: on" in row.click_findings[0].evidence
 
 
 def test_click_tracking_off_is_said_instead_of_the_rate(ctx: CheckContext) -> None:

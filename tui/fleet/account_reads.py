@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from esp_clients import EspClient
-from tui.fleet.click_reads import NO_CLICKS, AccountClicks
+from tui.fleet.click_reads import NO_CLICKS, AccountClicks, SwitchWanted, always
 from tui.fleet.esp_accounts import ClientFactory, fetch_account_clicks, fetch_account_view
 from tui.fleet.esp_view import EspAccountView, account_problem
 from tui.fleet.guess import account_facts
@@ -39,6 +39,8 @@ class AccountReads:
     """The hosts whose click figures to read, by account."""
     window: tuple[dt.date, dt.date] | None
     """The days to read (None: no click figures)."""
+    wants_switch: SwitchWanted = always
+    """Whether a scope's figures call for asking its click-tracking switch."""
 
     def run(self, accounts: Sequence[Account]) -> None:
         """Read every account; exceptions other than the ESPs' own errors propagate."""
@@ -74,4 +76,4 @@ class AccountReads:
         self, client: EspClient, view: EspAccountView, window: tuple[dt.date, dt.date]
     ) -> tuple[EspAccountView, AccountClicks]:
         hosts = self.click_hosts.get(view.account, ())
-        return view, fetch_account_clicks(client, view, hosts, window)
+        return view, fetch_account_clicks(client, view, hosts, window, self.wants_switch)

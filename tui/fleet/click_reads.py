@@ -3,6 +3,8 @@ hosts the inventory lists and the ESP has, after the domain list and with the sa
 
 Every call is read-only. A call that fails becomes the reason the figures are unknown (the `esp.*`
 wording of `account_problem`), never an exception; an ESP that cannot give the figures says why.
+The click-tracking switch is asked only when the figures call for it (`wants_switch`: no clicks
+lately, or a fall): while the ESP counts unique clicks at the usual rate, it is rewriting links.
 An account whose ESP counts per sending domain (Mailgun, Resend, SES) has a scope per domain: the
 first is read alone (it fills what the client keeps per account: Mandrill's senders, SES's VDM
 state), the others `SCOPE_WORKERS` at a time, so that the account's rows are not held back long.
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -51,6 +53,13 @@ class AccountClicks:
 NO_CLICKS = AccountClicks()
 SCOPE_WORKERS = 4
 """Scopes of one account read at the same time (after the first)."""
+SwitchWanted = Callable[[ClickSeries], bool]
+"""Whether a scope's figures call for asking the ESP's click-tracking switch."""
+
+
+def always(series: ClickSeries) -> bool:
+    """Ask the switch whatever the figures say."""
+    return True
 
 
 def read_clicks(
@@ -59,8 +68,10 @@ def read_clicks(
     window: tuple[dt.date, dt.date],
     *,
     account: str,
+    wants_switch: SwitchWanted = always,
 ) -> AccountClicks:
-    """The click figures of each scope of `domains`, each scope read once."""
+    """The click figures of each scope of `domains`, each scope read once; its click-tracking
+    switch too when `wants_switch` says the figures call for it."""
     if Capability.CLICK_STATS not in client.capabilities:
         return NO_CLICKS
     firsts: dict[str, tuple[TrackingDomain, ClickScope]] = {}
@@ -74,7 +85,9 @@ def read_clicks(
         return AccountClicks(hosts=hosts)
 
     def read(pair: tuple[TrackingDomain, ClickScope]) -> ScopeClicks:
-        return _read_scope(client, pair[0], pair[1], window, account)
+        return _read_scope(
+            client, pair[0], pair[1], window=window, account=account, wants_switch=wants_switch
+        )
 
     reads = [read(wanted[0])]
     if len(wanted) > 1:
@@ -87,8 +100,10 @@ def _read_scope(
     client: EspClient,
     domain: TrackingDomain,
     scope: ClickScope,
+    *,
     window: tuple[dt.date, dt.date],
     account: str,
+    wants_switch: SwitchWanted,
 ) -> ScopeClicks:
     start, end = window
     try:
@@ -97,6 +112,9 @@ def _read_scope(
         return ScopeClicks(scope=scope, problem=unavailable(client.label, scope, error))
     except EspError as error:
         return ScopeClicks(scope=scope, problem=unknown(client.label, scope, account, error))
+    if not wants_switch(series):
+        note = "click-tracking switch not asked: the ESP counts unique clicks as usual"
+        return ScopeClicks(scope=scope, series=series, notes=(note,))
     tracking, notes = _tracking(client, domain)
     return ScopeClicks(scope=scope, series=series, tracking=tracking, notes=notes)
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 from esp_clients import EspClient, EspError, EspSecret, make_client
-from tui.fleet.click_reads import AccountClicks, read_clicks
+from tui.fleet.click_reads import AccountClicks, SwitchWanted, always, read_clicks
 from tui.fleet.esp_view import EspAccountView, account_problem
 from tui.inventory.model import Account
 
@@ -58,11 +58,12 @@ def fetch_account_clicks(
     view: EspAccountView,
     hosts: Collection[str],
     window: tuple[dt.date, dt.date],
+    wants_switch: SwitchWanted = always,
 ) -> AccountClicks:
-    """The click figures of the account's `hosts` that its ESP lists, over `window`; then the
-    client is closed."""
+    """The click figures of the account's `hosts` that its ESP lists, over `window` (and the
+    click-tracking switch where `wants_switch` says so); then the client is closed."""
     try:
         wanted = [domain for domain in view.domains if domain.host in hosts]
-        return read_clicks(client, wanted, window, account=view.account)
+        return read_clicks(client, wanted, window, account=view.account, wants_switch=wants_switch)
     finally:
         client.close()

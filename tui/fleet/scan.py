@@ -17,10 +17,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from checks.model import Expectation, Finding, HostReport, Severity
+from esp_clients.engagement import ClickSeries
 from tui.fleet.account_reads import AccountReads
 from tui.fleet.click_findings import click_evidence, click_findings, click_signal
 from tui.fleet.click_reads import AccountClicks
-from tui.fleet.clicks import ClickRules, ClickSignal
+from tui.fleet.clicks import ClickRules, ClickSignal, Verdict, summarize_clicks
 from tui.fleet.esp_accounts import ClientFactory, default_client_factory
 from tui.fleet.esp_view import EspAccountView, esp_findings, untracked_finding
 from tui.fleet.guess import FleetGuess
@@ -173,6 +174,7 @@ class FleetScan:
                 for name, own in by_account.items()
             },
             window=None if self._cancelled else self.click_rules.window(self.today),
+            wants_switch=self._wants_switch,
         )
         try:
             reads.run(accounts)
@@ -182,6 +184,12 @@ class FleetScan:
             guess.release_all()
             for ready in self._ready.values():
                 ready.set()
+
+    def _wants_switch(self, series: ClickSeries) -> bool:
+        """Ask the click-tracking switch when no clicks came lately, or the rate fell, or there
+        is too little to tell: while clicks are counted as usual, the ESP is rewriting links."""
+        summary = summarize_clicks(series, self.today, self.click_rules)
+        return summary.clicks_recent == 0 or summary.verdict in (Verdict.DROP, Verdict.TOO_LITTLE)
 
     def _merged(self, scan: Scan, rows: Mapping[str, FleetRow]) -> Iterator[FleetRow]:
         for report in scan.run():
