@@ -73,26 +73,50 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", choices=("email",), help="measure one group of figures: email = the email reader"
     )
+    parser.add_argument(
+        "--scans-only", action="store_true", help="only the headless fleet scans (no results file)"
+    )
+    parser.add_argument(
+        "--sizes", type=_sizes, help="fleet sizes to scan, comma-separated (default 100,1000,10000)"
+    )
     args = parser.parse_args(argv)
     plan = Plan.smoke() if args.smoke else Plan()
-    plan = replace(plan, runs=args.runs or plan.runs, delay=args.delay or plan.delay)
+    plan = replace(
+        plan,
+        runs=args.runs or plan.runs,
+        delay=args.delay or plan.delay,
+        sizes=args.sizes or plan.sizes,
+        scans_only=args.scans_only,
+    )
     started = time.monotonic()
     rows: list[Figure] = []
     if args.only is None:
         got = collect(plan, lambda line: print(line, file=sys.stderr, flush=True))
         rows = figures(plan, got)
-    email_sizes = {"small": 16 * 1024, "large": 96 * 1024} if args.smoke else {}
-    rows += email_figures(plan.runs, **email_sizes)
+    if not plan.scans_only:
+        email_sizes = {"small": 16 * 1024, "large": 96 * 1024} if args.smoke else {}
+        rows += email_figures(plan.runs, **email_sizes)
     print(table(rows))
     settings = {
         "Settings": f"delay {plan.delay * 1000:g} ms per DNS answer, concurrency {plan.concurrency}, "
         f"{plan.runs} runs per figure, {time.monotonic() - started:.0f} s in all",
     }
-    out = args.out or (None if args.smoke or args.only else RESULTS)
+    out = args.out or (None if args.smoke or args.only or args.scans_only else RESULTS)
     if out is not None:
         out.write_text(results_markdown(rows, settings, NOTES), encoding="utf-8")
         print(f"\nwritten to {out}", file=sys.stderr)
     return 0
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    """`100,1000` as (100, 1000)."""
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of sizes: {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("sizes must be positive")
+    return sizes
 
 
 if __name__ == "__main__":

@@ -51,6 +51,8 @@ class ScanRun:
     questions: int
     bounds: Bounds
     load: float
+    api_requests: int = 0
+    """ESP API requests the scan made (domain lists, then the click figures)."""
 
     @property
     def per_host(self) -> float:
@@ -66,6 +68,7 @@ class ScanRun:
 def scan_once(world: World, *, concurrency: int, first: int = 0) -> ScanRun:
     """Scan the world's fleet (or its `first` hosts) in a child process."""
     world.reset_logs()
+    requests_before = world.api_requests()
     load = load_average()
     data = run_child(
         "benchmarks.scan_child", str(world.info_path),
@@ -84,6 +87,7 @@ def scan_once(world: World, *, concurrency: int, first: int = 0) -> ScanRun:
         questions=len(recursive) + sum(len(server) for server in direct),
         bounds=bounds(hosts, recursive, direct, delay=world.delay, concurrency=concurrency),
         load=load,
+        api_requests=world.api_requests() - requests_before,
     )
 
 

@@ -56,6 +56,12 @@ class World:
     tls: TlsWorld
     info_path: Path
     delay: float
+    esps: SimulatedEsps | None = None
+    """The simulated ESP accounts the world serves (their calls are counted)."""
+
+    def api_requests(self) -> int:
+        """ESP API requests the simulated accounts have answered so far."""
+        return sum(len(esp.calls) for esp in self.esps.esps) if self.esps is not None else 0
 
     @property
     def servers(self) -> tuple[DelayedDnsServer, ...]:
@@ -182,4 +188,5 @@ def bench_world(
             tls=tls,
             info_path=info_path,
             delay=delay,
+            esps=esps,
         )

@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    import datetime as dt
     import ssl
 
     import httpx
+
+    from esp_clients.engagement import ClickScope, ClickSeries, ClickTracking
 
 MESSAGE_LIMIT = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
@@ -34,6 +37,10 @@ class Capability(enum.Enum):
     CERTIFICATE = "certificate"
     HTTPS_ENABLE = "https_enable"
     HTTPS_DISABLE = "https_disable"
+    CLICK_STATS = "click_stats"
+    """Daily deliveries and unique clicks (the click signal)."""
+    CLICK_TRACKING = "click_tracking"
+    """Whether the ESP rewrites links for click tracking at all."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,6 +118,8 @@ class TrackingDomain:
     certificate: CertificateState
     problems: tuple[str, ...] = ()
     details: tuple[tuple[str, str], ...] = ()
+    click_tracking: bool | None = None
+    """Whether the ESP rewrites links for this domain, where its domain record says so (Resend)."""
 
     def __post_init__(self) -> None:
         """Escape control characters in every text shown to users (`esp_id` goes back to the API
@@ -160,6 +169,19 @@ class EspClient(Protocol):
 
     def set_https(self, domain: TrackingDomain, enabled: bool) -> TrackingDomain:
         """Switch tracked links to https (or back to http) and return the new view."""
+        ...
+
+    def click_scope(self, domain: TrackingDomain) -> ClickScope:
+        """What the ESP's click figures for `domain` cover (the account, or its sending domain)."""
+        ...
+
+    def click_series(self, domain: TrackingDomain, start: dt.date, end: dt.date) -> ClickSeries:
+        """Daily deliveries and unique clicks of `domain`'s scope from `start` to `end` (UTC days,
+        read-only); EspUnsupported when the ESP cannot give them."""
+        ...
+
+    def click_tracking(self, domain: TrackingDomain) -> ClickTracking:
+        """Whether the ESP rewrites links for click tracking in `domain`'s scope (read-only)."""
         ...
 
     def close(self) -> None:
@@ -296,6 +318,21 @@ def opt_str(mapping: Mapping[str, object], key: str) -> str | None:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ShapeError(f"field {key!r} is not a string")
     return str(value)
+
+
+def opt_count(mapping: Mapping[str, object], key: str) -> int:
+    """The count at `key`: a non-negative whole number (an integral float or numeric text is
+    accepted, as ESPs write them); 0 when absent or null."""
+    value = mapping.get(key)
+    if value is None:
+        return 0
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ShapeError(f"field {key!r} is not a count")
+    return value
 
 
 def opt_bool(mapping: Mapping[str, object], key: str) -> bool | None:

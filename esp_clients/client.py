@@ -8,6 +8,7 @@ reasons it cannot do something) and fills the small hooks below.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from esp_clients.base import (
     insecure_api_problem,
     without_userinfo,
 )
+from esp_clients.engagement import ACCOUNT_SCOPE, ClickScope, ClickSeries, ClickTracking
 from esp_clients.errors import EspAuthError, EspUnsupported
 from esp_clients.http import ErrorKind, ErrorMessage, HttpApi
 from esp_clients.registry import ENTRIES
@@ -150,6 +152,18 @@ class ApiClient(Generic[S]):
         """Why this ESP's API cannot do `capability`, or None when it can."""
         reason = self.unsupported.get(capability)
         return None if reason is None else Unsupported(capability=capability, reason=reason)
+
+    def click_scope(self, domain: TrackingDomain) -> ClickScope:
+        """The account: most ESPs count clicks per account (or subuser / subaccount)."""
+        return ACCOUNT_SCOPE
+
+    def click_series(self, domain: TrackingDomain, start: dt.date, end: dt.date) -> ClickSeries:
+        """Unsupported unless the ESP's module reads its statistics (its click mixin)."""
+        raise unsupported_error(cast("EspClient", self), Capability.CLICK_STATS)
+
+    def click_tracking(self, domain: TrackingDomain) -> ClickTracking:
+        """Unsupported unless the ESP's module reads its click-tracking setting."""
+        raise unsupported_error(cast("EspClient", self), Capability.CLICK_TRACKING)
 
     def close(self) -> None:
         """Release the HTTP connections (an injected `httpx.Client` stays open)."""

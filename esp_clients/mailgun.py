@@ -35,6 +35,7 @@ from esp_clients.errors import (
     EspRejected,
     EspUnavailable,
 )
+from esp_clients.mailgun_clicks import MailgunClicks
 
 BASES = {"us": "https://api.mailgun.net", "eu": "https://api.eu.mailgun.net"}
 PAGE_SIZE = 100
@@ -174,7 +175,7 @@ def error_kind(status: int, body: object) -> type[EspError] | None:
     return None
 
 
-class MailgunClient(ApiKeyClient):
+class MailgunClient(MailgunClicks, ApiKeyClient):
     """The tracking hosts of one Mailgun account in one region (US or EU)."""
 
     esp = "mailgun"

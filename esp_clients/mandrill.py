@@ -22,6 +22,7 @@ from esp_clients.base import (
 )
 from esp_clients.client import ApiKeyClient, ErrorDialect, WithoutHttpsCalls
 from esp_clients.errors import EspAuthError, EspError, EspNotFound, EspRejected
+from esp_clients.mandrill_clicks import UNSUPPORTED_CLICKS, MandrillClicks
 
 BASES: Mapping[str, str] = {"": "https://mandrillapp.com/api/1.4"}
 TARGET = "mandrillapp.com"
@@ -30,8 +31,10 @@ _NO_HTTPS = (
     "whether tracked links use https is decided by Mandrill, not through the API"
 )
 UNSUPPORTED: Mapping[Capability, str] = {
-    capability: _NO_HTTPS
-    for capability in (Capability.CERTIFICATE, Capability.HTTPS_ENABLE, Capability.HTTPS_DISABLE)
+    **dict.fromkeys(
+        (Capability.CERTIFICATE, Capability.HTTPS_ENABLE, Capability.HTTPS_DISABLE), _NO_HTTPS
+    ),
+    **UNSUPPORTED_CLICKS,
 }
 _ERROR_CLASSES: dict[str, type[EspError]] = {
     "Invalid_Key": EspAuthError,
@@ -98,7 +101,7 @@ def _details(
     return tuple((key, value) for key, value in facts if value)
 
 
-class MandrillClient(WithoutHttpsCalls, ApiKeyClient):
+class MandrillClient(MandrillClicks, WithoutHttpsCalls, ApiKeyClient):
     """The custom tracking domains of one Mandrill account (the key travels in each JSON body)."""
 
     esp = "mandrill"

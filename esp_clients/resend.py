@@ -18,6 +18,7 @@ from esp_clients.base import (
 )
 from esp_clients.client import ApiKeyClient, WithoutHttpsCalls, require
 from esp_clients.errors import EspBadResponse
+from esp_clients.resend_clicks import ResendClicks
 
 BASES: Mapping[str, str] = {"": "https://api.resend.com"}
 PAGE_LIMIT = 100
@@ -115,6 +116,7 @@ def parse_domain(raw: object, *, account: str) -> TrackingDomain | None:
         certificate=CERTIFICATE,
         problems=_tracking_problems(tracking, host) + caa_problems,
         details=_details(domain, tracking) + caa_details,
+        click_tracking=opt_bool(domain, "click_tracking"),
     )
 
 
@@ -142,7 +144,7 @@ def parse_verify(body: object) -> str:
     return opt_str(as_mapping(body, "response"), "id") or ""
 
 
-class ResendClient(WithoutHttpsCalls, ApiKeyClient):
+class ResendClient(ResendClicks, WithoutHttpsCalls, ApiKeyClient):
     """One Resend team (API key); Resend has a single API host for every sending region."""
 
     esp = "resend"

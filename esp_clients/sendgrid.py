@@ -25,6 +25,7 @@ from esp_clients.base import (
     sanitize,
 )
 from esp_clients.client import ApiKeyClient, WithoutHttpsCalls
+from esp_clients.sendgrid_clicks import SendGridClicks
 
 BASES = {"global": "https://api.sendgrid.com", "eu": "https://api.eu.sendgrid.com"}
 LIST_LIMIT = 500
@@ -130,7 +131,7 @@ def _details(link: Mapping[str, object], dns: Mapping[str, object]) -> tuple[tup
     return tuple(facts)
 
 
-class SendGridClient(WithoutHttpsCalls, ApiKeyClient):
+class SendGridClient(SendGridClicks, WithoutHttpsCalls, ApiKeyClient):
     """The branded links of one SendGrid account (or subuser, via on-behalf-of)."""
 
     esp = "sendgrid"

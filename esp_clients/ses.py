@@ -29,18 +29,15 @@ from esp_clients.base import (
     quote_segment,
 )
 from esp_clients.client import ApiClient, ErrorDialect, require
-from esp_clients.errors import EspAuthError, EspBadResponse, EspError, EspNotFound
+from esp_clients.errors import EspBadResponse, EspError, EspNotFound
+from esp_clients.ses_auth import SesAuthError
+from esp_clients.ses_clicks import UNSUPPORTED_CLICKS, SesClicks
 from esp_clients.sigv4 import SigV4
 
-IAM_ACTIONS = (
-    "ses:ListConfigurationSets",
-    "ses:GetConfigurationSet",
-    "ses:GetEmailIdentity",
-    "ses:PutConfigurationSetTrackingOptions",
-)
 PAGE_SIZE = 100
 
 UNSUPPORTED: Mapping[Capability, str] = {
+    **UNSUPPORTED_CLICKS,
     Capability.VERIFY: (
         "SES has no verify call for tracking domains: the redirect domain is verified as an SES "
         "identity through its DNS records, so fix DNS and wait for SES to re-check"
@@ -56,17 +53,6 @@ CERTIFICATE = CertificateState(
     detail="SES does not manage certificates for custom redirect domains; "
     "HTTPS needs a CDN with your own certificate in front of SES",
 )
-
-
-class SesAuthError(EspAuthError):
-    """AWS refused the credentials or the IAM policy lacks an SES action."""
-
-    def hint_for(self, account: str) -> str:
-        """Name the credentials command and the IAM actions trackdeck needs."""
-        return (
-            f"check the AWS credentials for account {account} (trackdeck creds set {account}) "
-            f"and that their IAM policy allows {', '.join(IAM_ACTIONS)}"
-        )
 
 
 def error_message(body: object) -> str | None:
@@ -191,7 +177,7 @@ def build_domain(
     )
 
 
-class SesClient(ApiClient[AwsCredentials]):
+class SesClient(SesClicks, ApiClient[AwsCredentials]):
     """One AWS account in one region, seen through SES v2 configuration sets."""
 
     esp = "ses"

@@ -19,6 +19,7 @@ from esp_clients.base import (
 )
 from esp_clients.client import ApiKeyClient, ErrorDialect
 from esp_clients.errors import EspError, EspRejected
+from esp_clients.sparkpost_clicks import UNSUPPORTED_CLICKS, SparkPostClicks
 
 BASES: Mapping[str, str] = {
     "us": "https://api.sparkpost.com/api/v1",
@@ -203,12 +204,13 @@ def uses_managed_certificate(body: object) -> bool:
     return opt_bool(as_mapping(_results(body), "results"), "uses_managed_certificate") is True
 
 
-class SparkPostClient(ApiKeyClient):
+class SparkPostClient(SparkPostClicks, ApiKeyClient):
     """One SparkPost account (US or EU region, optionally a subaccount)."""
 
     esp = "sparkpost"
     name = "SparkPost"
     bases = BASES
+    unsupported = UNSUPPORTED_CLICKS
     dialect = ErrorDialect(message=error_message, kind=error_kind)
     region_error = "SparkPost region must be 'us' or 'eu', not {given!r}"
 

@@ -23,7 +23,7 @@ from esp_clients import (
     TrackingDomain,
     Unsupported,
 )
-from tests.support.fakes import MemoryKeyring, domain
+from tests.support.fakes import DOMAIN_CAPABILITIES, MemoryKeyring, NoClicks, domain
 from tests.support.worlds import FIXED_NOW, DnsWorld, tls_world
 from tui.actions.journal import AuditEntry, AuditLog
 from tui.actions.writes import HTTPS_DISABLE, HTTPS_ENABLE, VERIFY, ActionRefused, Actions
@@ -84,7 +84,7 @@ class ScriptedEsp:
 
     domains: list[TrackingDomain]
     label: str = "Mailgun"
-    capabilities: frozenset[Capability] = frozenset(Capability)
+    capabilities: frozenset[Capability] = DOMAIN_CAPABILITIES
     pending_polls: int = 2
     final_certificate: CertificateState = field(
         default_factory=lambda: CertificateState(status="active")
@@ -109,7 +109,7 @@ class ScriptedEsp:
         raise AssertionError(f"{host} is not in the scripted ESP")
 
 
-class ScriptedClient:
+class ScriptedClient(NoClicks):
     """An EspClient over a ScriptedEsp."""
 
     def __init__(self, account: AccountRef, esp: ScriptedEsp) -> None:

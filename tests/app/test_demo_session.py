@@ -22,6 +22,11 @@ EXPECTED = {
     "evergreen-ac/track.evergreen.example": "esp.no_api",
     "quartz-mg/links.quartz.example": "inventory.shared_host",
     "acme-mg-eu/links.acme.example": "esp.ok",
+    "lumen-sg/links.lumen.example": "esp.click_rate_drop",
+    "evergreen-mg-eu/links.evergreen.example": "esp.click_tracking_off",
+    "acme-mandrill/t.acme.example": "esp.click_low_volume",
+    "globex-ses/track.globex.example": "esp.click_stats_unavailable",
+    "globex-sp/email.globex.example": "esp.clicks_ok",
 }
 
 
@@ -35,6 +40,45 @@ def rows(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, FleetRo
 @pytest.mark.parametrize(("key", "code"), sorted(EXPECTED.items()))
 def test_each_esp_failure_mode_is_shown(rows: dict[str, FleetRow], key: str, code: str) -> None:
     assert code in {finding.code for finding in rows[key].findings}
+
+
+def test_the_drop_is_flagged_and_only_the_drop(rows: dict[str, FleetRow]) -> None:
+    flagged = {
+        key
+        for key, row in rows.items()
+        for finding in row.findings
+        if finding.code == "esp.click_rate_drop"
+    }
+    assert flagged == {"lumen-sg/links.lumen.example"}
+    drop = rows["lumen-sg/links.lumen.example"]
+    assert {f.code for f in drop.findings} >= {"blocklist.listed", "esp.click_rate_drop"}
+    (finding,) = [f for f in drop.click_findings if f.code == "esp.click_rate_drop"]
+    assert "(blocklist.listed)" in finding.fix
+
+
+def test_the_volume_dip_is_not_flagged(rows: dict[str, FleetRow]) -> None:
+    dip = rows["globex-sp/email.globex.example"]
+    (finding,) = dip.click_findings
+    assert finding.code == "esp.clicks_ok" and "send-volume dip" in finding.title
+    summary = dip.click_summary
+    assert summary is not None and summary.rate_change is not None and summary.rate_change < -0.5
+
+
+def test_every_esp_whose_api_counts_clicks_shows_the_signal_or_says_why(
+    rows: dict[str, FleetRow],
+) -> None:
+    """Every row whose ESP has an API and lists the host carries a click finding: a summary, or
+    the reason there is none (SES without VDM); the rest (no key, refused key, not at the ESP,
+    DNS only, untracked) say nothing about clicks."""
+    silent = {
+        "orchard-mg/links.orchard.example",
+        "marigold-mg/click.marigold.example",
+        "copperleaf-mg/links-tx.copperleaf.example",
+        "evergreen-ac/track.evergreen.example",
+        "acme-mg-eu/old-links.acme.example",
+    }
+    for key, row in rows.items():
+        assert bool(row.click_findings) is (key not in silent), key
 
 
 def test_the_demo_https_flow_runs(tmp_path: Path) -> None:

@@ -32,6 +32,14 @@ async def _help(pilot: Pilot[None]) -> None:
     await pilot.pause(0.1)
 
 
+async def _lumen(pilot: Pilot[None]) -> None:
+    """The details of the demo's one click-rate drop, the drop highlighted (its dates follow the
+    session's fixed clock)."""
+    await wait_for_scan(pilot)
+    await pilot.press("slash", *"links.lumen", "enter", "enter", "down")
+    await pilot.pause(0.1)
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 def test_fleet_screen(snap_compare: SnapCompare, demo: Session, size: tuple[int, int]) -> None:
     assert snap_compare(TrackdeckApp(demo), terminal_size=size, run_before=wait_for_scan)
@@ -39,3 +47,10 @@ def test_fleet_screen(snap_compare: SnapCompare, demo: Session, size: tuple[int,
 
 def test_help_screen(snap_compare: SnapCompare, demo: Session) -> None:
     assert snap_compare(TrackdeckApp(demo), terminal_size=(100, 32), run_before=_help)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_detail_with_the_click_signal(
+    snap_compare: SnapCompare, demo: Session, size: tuple[int, int]
+) -> None:
+    assert snap_compare(TrackdeckApp(demo), terminal_size=size, run_before=_lumen)

@@ -11,7 +11,7 @@ import pytest
 from esp_clients import make_client
 from esp_clients.base import Capability, base64_cores
 from esp_clients.errors import EspAuthError, EspError
-from esp_clients.ses import SesAuthError
+from esp_clients.ses_auth import SesAuthError
 from tests.support.esp_wire import AWS, CANARY, ESPS, Esp, wired
 
 REGION_ERRORS = [(esp, region, text) for esp in ESPS for region, text in esp.bad_regions]

@@ -6,6 +6,7 @@ multipart/form-data, 422 for bad parameters), so each passing call matches Mailg
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import httpx
@@ -18,6 +19,8 @@ from tests.support.prism import Wire, spec_file
 
 KEY = "key-contract-test"
 SPEC = spec_file("mailgun.openapi.yaml")
+METRICS = "/v1/analytics/metrics"
+STATS_TOTAL = "/v3/example.com/stats/total"
 STATUS = "/v2/x509/email.example.com/status"
 CERT = "/v2/x509/email.example.com"
 DOMAIN = "/v4/domains/example.com"
@@ -153,10 +156,53 @@ def test_set_https_refuses_a_pending_certificate(
     assert wire.exchanges == [("GET", STATUS, 200)]
 
 
+def test_click_figures_from_the_metrics_api(
+    client: MailgunClient, domain: TrackingDomain, wire: Wire
+) -> None:
+    """The documented answer holds two monthly buckets and says 1,000 rows exist: the client asks
+    for the next page, which repeats the same buckets, and stops there."""
+    series = client.click_series(domain, dt.date(2023, 11, 1), dt.date(2023, 12, 1))
+    assert wire.exchanges == [("POST", METRICS, 200), ("POST", METRICS, 200)]
+    assert [(day.day, day.delivered, day.unique_clicks) for day in series.days] == [
+        (dt.date(2023, 11, 1), 60, 0),
+        (dt.date(2023, 12, 1), 60, 0),
+    ]  # the example's metrics hold no unique_clicked_count
+    assert series.scope.label == "sending domain example.com" and series.notes == ()
+
+
+def test_click_figures_fall_back_to_the_deprecated_stats(
+    client: MailgunClient, domain: TrackingDomain, wire: Wire
+) -> None:
+    wire.prefer[("POST", METRICS)] = "code=400"
+    series = client.click_series(domain, dt.date(2012, 4, 1), dt.date(2012, 4, 1))
+    assert wire.exchanges == [
+        ("POST", METRICS, 400),
+        ("GET", STATS_TOTAL, 200),
+        ("GET", STATS_TOTAL, 200),
+    ]
+    assert [(day.day, day.delivered, day.unique_clicks) for day in series.days] == [
+        (dt.date(2012, 4, 1), 20, 1)
+    ]
+    assert series.source == "GET /v3/example.com/stats/total"
+    assert "deprecated" in series.notes[0] and "reason for bad request" in series.notes[0]
+    assert wire.sleeps == []
+
+
+def test_click_tracking_setting(client: MailgunClient, domain: TrackingDomain, wire: Wire) -> None:
+    tracking = client.click_tracking(domain)
+    assert wire.exchanges == [("GET", "/v3/domains/example.com/tracking", 200)]
+    assert tracking.enabled is True and "tracking/click active=true" in tracking.setting
+
+
 def test_prism_really_validates(prism_url: str) -> None:
-    """The control: a form-urlencoded update and a Bearer key are refused by Prism."""
+    """The control: a form-urlencoded update, a Bearer key and a repeated `event` (the spec types
+    it as one string) are refused by Prism."""
     with httpx.Client(base_url=prism_url) as raw:
         urlencoded = raw.put(DOMAIN, data={"web_scheme": "https"}, auth=("api", KEY))
         bearer = raw.get("/v4/domains", headers={"Authorization": f"Bearer {KEY}"})
+        repeated = raw.get(
+            STATS_TOTAL, params=[("event", "delivered"), ("event", "clicked")], auth=("api", KEY)
+        )
     assert urlencoded.status_code == 415
     assert bearer.status_code == 401
+    assert "must be string" in repeated.headers["sl-violations"]

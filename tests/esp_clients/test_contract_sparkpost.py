@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -29,73 +28,13 @@ from esp_clients.sparkpost import (
     parse_single,
     parse_verify,
 )
+from tests.support.blueprint import Example, read_examples
 from tests.support.prism import spec_file
 
 SPEC = spec_file("sparkpost-tracking-domains.apib")
 BASE = "https://sparkpost.contract.test/api/v1"
 KEY = "contract-test-key"
-_ACTION = re.compile(r"^###\s+(?P<name>.+?)\s+\[(?P<method>[A-Z]+)\s+(?P<path>[^\]]+)\]")
-_EXAMPLE = re.compile(r"^\+ (?P<kind>Request|Response|Sample)(?: (?P<status>\d{3}))?")
-_QUERY_TEMPLATE = re.compile(r"\{\?[^}]*\}")
-_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Example:
-    """One request or response example of a blueprint action."""
-
-    action: str
-    method: str
-    path: str
-    kind: str
-    status: int | None
-    body: object
-
-
-def _json_block(lines: list[str]) -> object:
-    """The JSON document in an example's lines (after any headers), or None."""
-    start = next((i for i, line in enumerate(lines) if line.strip()[:1] in ("{", "[")), None)
-    if start is None:
-        return None
-    indent = len(lines[start]) - len(lines[start].lstrip())
-    block: list[str] = []
-    for line in lines[start:]:
-        outdented = line.strip() and len(line) - len(line.lstrip()) < indent
-        if outdented or line.strip().startswith("```"):
-            break
-        block.append(line)
-    # The blueprint's examples carry trailing commas, which JSON forbids.
-    return json.loads(_TRAILING_COMMA.sub(r"\1", "\n".join(block)))
-
-
-def read_examples(text: str) -> tuple[Example, ...]:
-    """Every `+ Request`, `+ Response NNN` and `+ Sample` of the blueprint, with its action."""
-    examples: list[Example] = []
-    action, method, path = "Tracking Domain Object", "", ""
-    lines = text.splitlines()
-    for number, line in enumerate(lines):
-        if heading := _ACTION.match(line):
-            action, method, path = heading["name"], heading["method"], heading["path"]
-        if not (found := _EXAMPLE.match(line)):
-            continue
-        following = lines[number + 1 :]
-        end = next(
-            (i for i, rest in enumerate(following) if rest.startswith(("+ ", "#"))), len(following)
-        )
-        examples.append(
-            Example(
-                action=action,
-                method=method,
-                path=_QUERY_TEMPLATE.sub("", path).removeprefix("/v1"),
-                kind=found["kind"].lower(),
-                status=int(found["status"]) if found["status"] else None,
-                body=_json_block(following[:end]),
-            )
-        )
-    return tuple(examples)
-
-
-EXAMPLES = read_examples(SPEC.read_text(encoding="utf-8"))
+EXAMPLES = read_examples(SPEC.read_text(encoding="utf-8"), first_action="Tracking Domain Object")
 ACTIONS = {(e.method, e.path) for e in EXAMPLES if e.method}
 
 

@@ -24,13 +24,12 @@ from esp_clients.errors import (
     EspUnsupported,
 )
 from esp_clients.ses import (
-    IAM_ACTIONS,
     NOT_AN_IDENTITY,
     RedirectOptions,
-    SesAuthError,
     SesClient,
     build_domain,
 )
+from esp_clients.ses_auth import IAM_ACTIONS, SesAuthError
 from esp_clients.sigv4 import SigV4
 
 KEY_ID = "AKIDCANARY7F3A9E"

@@ -266,9 +266,14 @@ def test_https_toggle_with_managed_certificate_puts_secure(
     assert not enable.called and after.https is enabled
 
 
-def test_every_capability_is_supported(client: SparkPostClient) -> None:
-    assert all(client.explain(capability) is None for capability in Capability)
-    assert client.capabilities == frozenset(Capability)
+def test_every_capability_but_the_click_tracking_switch_is_supported(
+    client: SparkPostClient,
+) -> None:
+    supported = frozenset(Capability) - {Capability.CLICK_TRACKING}
+    assert all(client.explain(capability) is None for capability in supported)
+    assert client.capabilities == supported
+    reason = client.explain(Capability.CLICK_TRACKING)
+    assert reason is not None and "per transmission" in reason.reason
 
 
 def test_error_description_is_kept(client: SparkPostClient, api: respx.MockRouter) -> None:

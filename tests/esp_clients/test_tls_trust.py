@@ -52,7 +52,8 @@ def test_a_certificate_from_a_ca_this_machine_does_not_trust_is_named_as_such(
         with pytest.raises(EspTlsUntrusted) as caught:
             client.list_tracking_domains()
         client.close()
-        view = fetch_account_view(account, "Mailgun", KEY, default_client_factory())
+        view, open_client = fetch_account_view(account, "Mailgun", KEY, default_client_factory())
+        assert open_client is None, "a failed list leaves no client open"
     text = str(caught.value)
     assert "is not trusted here" in text and "could not connect" not in text
     assert "--ca-bundle or SSL_CERT_FILE" in text and "HTTPS_PROXY" in text

@@ -121,6 +121,12 @@ def test_accounts_get_defaults_and_esp_specific_fields() -> None:
         inventory.account("nobody")
 
 
+def test_the_click_signal_settings() -> None:
+    settings = parse_inventory("[settings]\nclick_drop = 0.3\nclick_recent_days = 7\n").settings
+    assert (settings.click_drop, settings.click_recent_days) == (0.3, 7)
+    assert (Settings().click_drop, Settings().click_recent_days) == (0.5, 3)
+
+
 def test_table_forms_and_default_settings() -> None:
     inventory = load_inventory(HERE / "tables_form.toml")
     assert inventory.settings == Settings()
@@ -228,6 +234,13 @@ def test_toml_syntax_error_reports_tomllibs_line() -> None:
         ("[settings]\nconcurrency = 0\n", 2, "settings.concurrency", ("between 1 and 256",)),
         ("[settings]\ntimeout = nan\n", 2, "settings.timeout", ("between",)),
         ("[settings]\nrefresh_interval = 5\n", 2, "settings.refresh_interval", ("at least 10",)),
+        ("[settings]\nclick_drop = 1\n", 2, "settings.click_drop", ("between 0.1 and 0.9",)),
+        (
+            "[settings]\nclick_recent_days = 0\n",
+            2,
+            "settings.click_recent_days",
+            ("between 1 and 14",),
+        ),
         ('[settings]\nread_only = "yes"\n', 2, "settings.read_only", ("true or false",)),
         (
             '[settings]\nresolvers = ["dns.google"]\n',

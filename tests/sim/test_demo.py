@@ -241,6 +241,12 @@ def test_cli_demo_json_exits_2_with_every_host(
     dangling = next(d for d in domains if d["host"] == "track.evergreen.example")
     assert dangling["health"] == "fail"
     assert "dns.dangling" in {finding["code"] for finding in dangling["findings"]}
+    assert dangling["clicks"] is None
+    drops = [d for d in domains if "esp.click_rate_drop" in {f["code"] for f in d["findings"]}]
+    assert [(d["host"], d["account"]) for d in drops] == [("links.lumen.example", "lumen-sg")]
+    clicks = drops[0]["clicks"]
+    assert clicks["recent_rate"] < clicks["baseline_rate"] / 2
+    assert clicks["delivered_recent"] > 15_000 and clicks["p_value"] < 1e-10
 
 
 def test_cli_demo_table_names_the_world_and_the_fixes(

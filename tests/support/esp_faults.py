@@ -14,7 +14,7 @@ from checks.model import Severity
 from esp_clients.http import DEFAULT_TIMEOUT, backoff
 from tests.support.faults import FAULTY, FaultCase, Responder
 from tui.sim.esp_apis.core import reason
-from tui.sim.esp_apis.simulated import SHAPES
+from tui.sim.esp_apis.simulated import SHAPES, SimDomain, SimulatedEsp
 
 RETRIES = 3
 """Retries of every ESP API call after the first attempt (HttpApi's default)."""
@@ -114,6 +114,8 @@ class EspFault:
     """What the fault costs against a real API, when the attempts and waits do not say it."""
     host: str = ""
     """The row that shows the fault, when it is not the faulty account's own host."""
+    absent: tuple[str, ...] = ("esp.ok",)
+    """The codes that would call the faulty concern clean."""
 
 
 ESP_FAULTS = (
@@ -151,6 +153,52 @@ ESP_FAULTS = (
              respond=lambda esp: _fixed(lambda: httpx.Response(200, content=_streamed_huge()))),
 )  # fmt: skip
 
+STATS_PATHS = {
+    "sendgrid": "/v3/stats",
+    "mailgun": "/v1/analytics/metrics",
+    "sparkpost": "/metrics/",
+    "resend": "/emails/metrics",
+    "mandrill": "/senders/",
+    "ses": "/v2/email/metrics/batch",
+}
+"""What each ESP's first statistics call asks for (after its domain list)."""
+
+
+def stats_failing(fail: Callable[[str], Responder]) -> Callable[[str], Responder]:
+    """The ESP's simulated API answering the domain list (FAULTY, verified), and `fail` answering
+    its statistics call: the list is fine, the click figures are not."""
+
+    def build(esp: str) -> Responder:
+        region = {"ses": "us-east-1"}.get(esp, "")
+        domain = SimDomain(host=FAULTY, https=True, certificate="active")
+        simulated = SimulatedEsp(esp, "bad", [domain], region=region)
+        failing = fail(esp)
+
+        def respond(request: httpx.Request) -> httpx.Response:
+            stats = STATS_PATHS[esp] in request.url.path
+            return failing(request) if stats else simulated.handler(request)
+
+        return respond
+
+    return build
+
+
+CLICK_FAULTS = (
+    EspFault(name="500 on the statistics call", code="esp.clicks_unknown", waits=_BACKOFF,
+             respond=stats_failing(lambda esp: _fixed(lambda: httpx.Response(500))),
+             absent=("esp.clicks_ok",)),
+    EspFault(name="429 with Retry-After on the statistics call", code="esp.clicks_unknown",
+             waits=RETRIES * 2.0, absent=("esp.clicks_ok",),
+             respond=stats_failing(lambda esp: _status(esp, 429, lambda: {"Retry-After": "2"}))),
+    EspFault(name="malformed JSON from the statistics call", code="esp.clicks_unknown",
+             respond=stats_failing(lambda esp: _fixed(lambda: httpx.Response(200, content=b"[{"))),
+             absent=("esp.clicks_ok",)),
+    EspFault(name="valid JSON of the wrong shape from the statistics call", code="esp.clicks_unknown",
+             respond=stats_failing(lambda esp: _fixed(lambda: httpx.Response(200, json=[{"date": 7}]))),
+             absent=("esp.clicks_ok",)),
+)  # fmt: skip
+"""Faults of the click figures' calls: the domain list answers, the statistics do not."""
+
 ESP_WALL = 3.0
 """Seconds an ESP case may take on the wall clock (waits the client asks for are not slept)."""
 
@@ -166,8 +214,10 @@ def _esp_case(fault: EspFault, esp: str) -> FaultCase:
         host=fault.host or FAULTY,
         responder=lambda: fault.respond(esp),
         waits=fault.waits,
-        absent=("esp.ok",),
+        absent=fault.absent,
     )
 
 
-ESP_CASES = tuple(_esp_case(fault, esp) for fault in ESP_FAULTS for esp in fault.esps)
+ESP_CASES = tuple(
+    _esp_case(fault, esp) for fault in ESP_FAULTS + CLICK_FAULTS for esp in fault.esps
+)

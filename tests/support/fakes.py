@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -18,10 +19,36 @@ from esp_clients import (
     TrackingDomain,
     Unsupported,
 )
+from esp_clients.engagement import (
+    ACCOUNT_SCOPE,
+    ClickScope,
+    ClickSeries,
+    ClickTracking,
+    DailyClicks,
+)
 from tui.inventory.credentials import CredentialStore
 from tui.inventory.model import Account
 
 ALL_CAPABILITIES = frozenset(Capability)
+CLICK_CAPABILITIES = frozenset({Capability.CLICK_STATS, Capability.CLICK_TRACKING})
+DOMAIN_CAPABILITIES = ALL_CAPABILITIES - CLICK_CAPABILITIES
+"""What a fake ESP can do unless a test gives it click figures."""
+
+
+class NoClicks:
+    """The click calls of a fake client whose ESP has no click figures (its capabilities say so)."""
+
+    account: AccountRef
+    label: str
+
+    def click_scope(self, domain: TrackingDomain) -> ClickScope:
+        return ACCOUNT_SCOPE
+
+    def click_series(self, domain: TrackingDomain, start: dt.date, end: dt.date) -> ClickSeries:
+        raise EspUnsupported("no click figures", esp=self.label, account=self.account.name)
+
+    def click_tracking(self, domain: TrackingDomain) -> ClickTracking:
+        raise EspUnsupported("no click tracking", esp=self.label, account=self.account.name)
 
 
 def domain(host: str, account: str, **changes: object) -> TrackingDomain:
@@ -46,10 +73,16 @@ class FakeEsp:
 
     domains: list[TrackingDomain] = field(default_factory=list)
     list_error: EspError | None = None
-    capabilities: frozenset[Capability] = ALL_CAPABILITIES
+    capabilities: frozenset[Capability] = DOMAIN_CAPABILITIES
     label: str = "Mailgun"
     calls: list[str] = field(default_factory=list)
     issuing: dict[str, int] = field(default_factory=dict)
+    click_days: tuple[DailyClicks, ...] = ()
+    """The click figures the account's ESP counted (give it CLICK_CAPABILITIES too)."""
+    click_error: EspError | None = None
+    click_tracking: bool | None = True
+    click_scope_of: Callable[[TrackingDomain], ClickScope] | None = None
+    """Each domain's click scope (default: the whole account)."""
 
 
 class FakeClient:
@@ -94,6 +127,27 @@ class FakeClient:
             raise EspUnsupported("cannot", esp=self.label, account=self.account.name)
         self._esp.calls.append(f"https {domain.host} {enabled}")
         return dataclasses.replace(domain, https=enabled)
+
+    def click_scope(self, domain: TrackingDomain) -> ClickScope:
+        scope_of = self._esp.click_scope_of
+        return ACCOUNT_SCOPE if scope_of is None else scope_of(domain)
+
+    def click_series(self, domain: TrackingDomain, start: dt.date, end: dt.date) -> ClickSeries:
+        scope = self.click_scope(domain)
+        self._esp.calls.append(f"clicks {scope.key or 'account'} {start} {end}")
+        if self._esp.click_error is not None:
+            raise self._esp.click_error
+        days = tuple(day for day in self._esp.click_days if start <= day.day <= end)
+        return ClickSeries(scope=scope, start=start, end=end, days=days, source="fake stats")
+
+    def click_tracking(self, domain: TrackingDomain) -> ClickTracking:
+        self._esp.calls.append("click tracking")
+        return ClickTracking(
+            enabled=self._esp.click_tracking,
+            scope=self.click_scope(domain),
+            setting="the fake ESP's click-tracking switch",
+            detail={True: "on", False: "off", None: "not reported"}[self._esp.click_tracking],
+        )
 
     def close(self) -> None:
         self._esp.calls.append("close")

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from esp_clients.http import MAX_HEADER_WAIT
-from tests.support.esp_faults import ESP_FAULTS, ESP_WALL, ESPS, RETRIES, EspFault
+from tests.support.esp_faults import CLICK_FAULTS, ESP_FAULTS, ESP_WALL, ESPS, RETRIES, EspFault
 from tests.support.faults import DNS_CASES, KEYRING_CASES, TLS_CASES
 
 
@@ -31,7 +31,7 @@ def render_table() -> str:
             f"| {case.klass} | {case.name} | `{case.code}` | {case.severity.value} | "
             f"< {case.within:g} s |"
         )
-    for fault in ESP_FAULTS:
+    for fault in ESP_FAULTS + CLICK_FAULTS:
         esps = "all six" if fault.esps == ESPS else ", ".join(fault.esps)
         lines.append(
             f"| ESP API ({esps}) | {fault.name} | `{fault.code}` | unknown | "

@@ -53,6 +53,13 @@ async def _detail(pilot: Pilot[None]) -> None:
     await pilot.pause(0.2)
 
 
+async def _clicks(pilot: Pilot[None]) -> None:
+    await wait_for_scan(pilot)
+    await _select(pilot, "links.lumen")
+    await pilot.press("enter", "down")
+    await pilot.pause(0.2)
+
+
 async def _https(pilot: Pilot[None]) -> None:
     await wait_for_scan(pilot)
     await _select(pilot, "email.bluebell")
@@ -97,6 +104,7 @@ SHOTS: tuple[tuple[str, tuple[int, int], Steps], ...] = (
     ("fleet", (120, 36), _main),
     ("fleet-80x24", (80, 24), _main),
     ("detail", (120, 36), _detail),
+    ("clicks", (120, 36), _clicks),
     ("https-confirm", (120, 36), _https),
     ("help", (100, 32), _help),
     ("history", (120, 36), _history),

@@ -99,4 +99,5 @@ class Session:
             client_factory=self.client_factory,
             concurrency=self.options.concurrency,
             only_keys=only_keys,
+            today=self.clock().astimezone(dt.UTC).date(),
         )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from checks.model import Expectation, Facts, Finding, HostReport, Severity
 from esp_clients import TrackingDomain
+from tui.fleet.clicks import ClickSignal, ClickSummary
 from tui.fleet.guess import account_facts
 from tui.inventory.model import Inventory
 
@@ -51,6 +52,9 @@ class FleetRow:
     esp_findings: tuple[Finding, ...] = ()
     untracked: bool = False
     history: RowHistory | None = None
+    clicks: ClickSignal | None = None
+    """The ESP's click figures for the host's scope, summarised (None: none were read)."""
+    click_findings: tuple[Finding, ...] = ()
 
     @property
     def pending(self) -> bool:
@@ -59,9 +63,15 @@ class FleetRow:
 
     @property
     def findings(self) -> tuple[Finding, ...]:
-        """Outside findings and ESP findings together."""
+        """Outside findings, ESP findings and the click signal's findings together."""
         outside = self.report.findings if self.report else ()
-        return outside + self.esp_findings
+        return outside + self.esp_findings + self.click_findings
+
+    @property
+    def click_summary(self) -> ClickSummary | None:
+        """The click signal's summary (recent and baseline rates, volumes, the test's p-value),
+        for the outputs that show it; None where the ESP gave no figures."""
+        return None if self.clicks is None else self.clicks.summary
 
     @property
     def health(self) -> Severity | None:

@@ -3,21 +3,28 @@
 The check engine starts on every host at once; meanwhile each API account's list is fetched once (in
 parallel, on worker threads) and handed to the scan as it arrives. Each host's expectation is built
 from its ESP's facts, the inventory's `expect_target` and what the ESP's API expects
-(`tui.fleet.guess`); the engine streams one row per (account, host).
+(`tui.fleet.guess`); the engine streams one row per (account, host). After its list, each account's
+click figures are read with the same client, once per scope (`tui.fleet.click_reads`): the outside
+checks do not wait for them, only the account's rows do, to carry their click signal.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import TYPE_CHECKING
 
-from checks.model import Expectation, Finding, Severity
-from tui.fleet.esp_accounts import ClientFactory, default_client_factory, fetch_account_view
-from tui.fleet.esp_view import EspAccountView, account_problem, esp_findings, untracked_finding
-from tui.fleet.guess import FleetGuess, account_facts
+from checks.model import Expectation, Finding, HostReport, Severity
+from esp_clients.engagement import ClickSeries
+from tui.fleet.account_reads import AccountReads
+from tui.fleet.click_findings import click_evidence, click_findings, click_signal
+from tui.fleet.click_reads import AccountClicks
+from tui.fleet.clicks import ClickRules, ClickSignal, Verdict, summarize_clicks
+from tui.fleet.esp_accounts import ClientFactory, default_client_factory
+from tui.fleet.esp_view import EspAccountView, esp_findings, untracked_finding
+from tui.fleet.guess import FleetGuess
 from tui.fleet.rows import UNLISTED_BRAND, FleetRow, accounts_of, pending_rows, row_key
 from tui.inventory.credentials import SecretSource
 from tui.inventory.model import Account, Inventory, SharedHost, TrackingEntry
@@ -39,6 +46,8 @@ class FleetScan:
         client_factory: ClientFactory | None = None,
         concurrency: int = 32,
         only_keys: Sequence[str] = (),
+        click_rules: ClickRules | None = None,
+        today: dt.date | None = None,
     ) -> None:
         self.inventory = inventory
         self.ctx = ctx
@@ -47,6 +56,16 @@ class FleetScan:
         self.concurrency = concurrency
         self.only_keys = frozenset(only_keys)
         self.views: dict[str, EspAccountView] = {}
+        self.clicks: dict[str, AccountClicks] = {}
+        self._signals: dict[tuple[str, str], tuple[ClickSignal | None, tuple[str, ...]]] = {}
+        """Each scope's signal and evidence, worked out for its first row (the rows of a scope
+        share them; only the rows' own findings differ)."""
+        settings = inventory.settings
+        self.click_rules = click_rules or ClickRules(
+            recent_days=settings.click_recent_days, drop=settings.click_drop
+        )
+        self.today = today or ctx.clock().astimezone(dt.UTC).date()
+        """The scan's day (UTC): the click signal's windows end the day before."""
         self._scan: Scan | None = None
         self._guess: FleetGuess | None = None
         self._cancelled = False
@@ -74,20 +93,6 @@ class FleetScan:
             self._scan.cancel()
         if self._guess is not None:
             self._guess.release_all()
-
-    def _fetch_view(self, account: Account) -> EspAccountView:
-        facts = account_facts(account)
-        if not account.has_api:
-            return EspAccountView(account=account.name, label=facts.label, has_api=False)
-        secret = self.store.get(account)
-        if secret is None:
-            status = self.store.status(account)
-            return EspAccountView(
-                account=account.name,
-                label=facts.label,
-                problem=account_problem(account.name, facts.label, None, status.detail),
-            )
-        return fetch_account_view(account, facts.label, secret, self.client_factory)
 
     def run(self) -> Iterator[FleetRow]:
         """Stream one checked row per (account, host). The outside checks start at once while each
@@ -141,31 +146,50 @@ class FleetScan:
     def _fetch_lists(
         self, accounts: Sequence[Account], rows: Mapping[str, FleetRow], guess: FleetGuess
     ) -> None:
-        """Fetch each account's list in parallel; hand each to the scan as it arrives."""
+        """Read each account's list (handed to the outside checks as it arrives), then its click
+        figures (`tui.fleet.account_reads`); release the account's rows once both are in."""
         by_account: dict[str, list[FleetRow]] = {}
         for row in rows.values():
             by_account.setdefault(row.account, []).append(row)
+
+        def listed(view: EspAccountView) -> None:
+            own = by_account.get(view.account, ())
+            guess.provide(
+                view.account,
+                {row.key: domain for row in own if (domain := view.domain(row.host)) is not None},
+            )
+
+        def finished(view: EspAccountView, clicks: AccountClicks) -> None:
+            self.views[view.account] = view
+            self.clicks[view.account] = clicks
+            self._ready[view.account].set()
+
+        reads = AccountReads(
+            store=self.store,
+            client_factory=self.client_factory,
+            listed=listed,
+            finished=finished,
+            click_hosts={
+                name: frozenset(row.host for row in own if not row.untracked)
+                for name, own in by_account.items()
+            },
+            window=None if self._cancelled else self.click_rules.window(self.today),
+            wants_switch=self._wants_switch,
+        )
         try:
-            if not accounts:
-                return
-            with ThreadPoolExecutor(max_workers=min(8, len(accounts))) as pool:
-                futures = [pool.submit(self._fetch_view, account) for account in accounts]
-                for future in as_completed(futures):
-                    view = future.result()
-                    self.views[view.account] = view
-                    domains = {
-                        row.key: domain
-                        for row in by_account.get(view.account, ())
-                        if (domain := view.domain(row.host)) is not None
-                    }
-                    guess.provide(view.account, domains)
-                    self._ready[view.account].set()
+            reads.run(accounts)
         except Exception as error:  # noqa: BLE001 - re-raised by run(), on the scan's own thread
             self._fetch_error = error
         finally:
             guess.release_all()
             for ready in self._ready.values():
                 ready.set()
+
+    def _wants_switch(self, series: ClickSeries) -> bool:
+        """Ask the click-tracking switch when no clicks came lately, or the rate fell, or there
+        is too little to tell: while clicks are counted as usual, the ESP is rewriting links."""
+        summary = summarize_clicks(series, self.today, self.click_rules)
+        return summary.clicks_recent == 0 or summary.verdict in (Verdict.DROP, Verdict.TOO_LITTLE)
 
     def _merged(self, scan: Scan, rows: Mapping[str, FleetRow]) -> Iterator[FleetRow]:
         for report in scan.run():
@@ -174,12 +198,40 @@ class FleetScan:
             if ready is not None:
                 ready.wait()
             view = self.views.get(row.account)
-            yield dataclasses.replace(
-                row,
-                report=report,
-                esp_view=row.esp_view or (view.domain(row.host) if view else None),
-                esp_findings=self._esp_findings(row, report.expectation),
+            yield self._with_clicks(
+                dataclasses.replace(
+                    row,
+                    report=report,
+                    esp_view=row.esp_view or (view.domain(row.host) if view else None),
+                    esp_findings=self._esp_findings(row, report.expectation),
+                ),
+                report,
             )
+
+    def _with_clicks(self, row: FleetRow, report: HostReport) -> FleetRow:
+        """The row with its scope's click signal and findings (none when nothing was read)."""
+        clicks = self.clicks.get(row.account)
+        read = clicks.for_host(row.host) if clicks is not None and not row.untracked else None
+        if read is None:
+            return row
+        key = (row.account, read.scope.key)
+        if key not in self._signals:
+            made = click_signal(read, self.today, self.click_rules)
+            self._signals[key] = (made, click_evidence(read, made) if made else ())
+        signal, evidence = self._signals[key]
+        if signal is None:
+            return row
+        problems = [f.code for f in report.findings if f.severity is not Severity.OK]
+        findings = click_findings(
+            row.host,
+            row.esp_label,
+            read,
+            signal,
+            rules=self.click_rules,
+            host_problems=problems,
+            evidence=evidence,
+        )
+        return dataclasses.replace(row, clicks=signal, click_findings=findings)
 
     def _untracked_rows(self) -> dict[str, FleetRow]:
         if self.only_keys:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from checks.model import Severity
 from checks.names import display_host
+from tui.fleet.clicks import Verdict, percent
 from tui.fleet.rows import FleetRow
 from tui.report.age import age
 from tui.report.summary import SYMBOLS, Cell, summarize
@@ -21,6 +22,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("https", "HTTPS"),
     ("verified", "verified"),
     ("lists", "lists"),
+    ("clicks", "clicks"),
     ("esp", "ESP/account"),
     ("brand", "brand"),
 )
@@ -53,7 +55,7 @@ def cells(row: FleetRow) -> dict[str, tuple[Severity | None, str]]:
     health = row.health
     if health is None or row.report is None:
         values["health"] = (None, PENDING)
-        for key in ("dns", "caa", "tls", "https", "verified", "lists"):
+        for key in ("dns", "caa", "tls", "https", "verified", "lists", "clicks"):
             values[key] = (None, "")
         return values
     values["health"] = (health, f"{SYMBOLS[health]} {health.value}")
@@ -61,6 +63,7 @@ def cells(row: FleetRow) -> dict[str, tuple[Severity | None, str]]:
     for key in ("dns", "caa", "tls", "lists"):
         values[key] = _cell(summary[key])
     values["https"], values["verified"] = esp_cells(row)
+    values["clicks"] = clicks_cell(row)
     return values
 
 
@@ -76,6 +79,30 @@ def since_cell(row: FleetRow) -> tuple[Severity | None, str]:
     if history.since is None:
         return (None, "")
     return (None, age(history.since, history.as_of))
+
+
+ARROW_STEP = 0.15
+"""How far the recent click rate must differ from the usual one for the arrow to turn."""
+
+
+def clicks_cell(row: FleetRow) -> tuple[Severity | None, str]:
+    """The recent click rate with an arrow against the usual one (↓ → ↑); `! off` when the ESP
+    does not track clicks, `i` before a rate too thin to judge, `–` where there are no figures."""
+    codes = {finding.code for finding in row.click_findings}
+    signal = row.clicks
+    if "esp.clicks_unknown" in codes:
+        return Severity.UNKNOWN, "? unknown"
+    if signal is None or signal.summary is None:
+        return None, "–"
+    if signal.tracking_off:
+        return Severity.WARN, "! off"
+    summary = signal.summary
+    rate = percent(summary.recent_rate)
+    if summary.verdict is Verdict.TOO_LITTLE or summary.rate_change is None:
+        return (Severity.INFO, f"i {rate}") if summary.recent_rate is not None else (None, "–")
+    change = summary.rate_change
+    arrow = "↓" if change <= -ARROW_STEP else "↑" if change >= ARROW_STEP else "→"
+    return (Severity.WARN if summary.verdict is Verdict.DROP else None), f"{arrow} {rate}"
 
 
 def _cell(cell: Cell) -> tuple[Severity | None, str]:

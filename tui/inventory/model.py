@@ -57,6 +57,10 @@ class Settings:
     history: str | None = ""
     """Where the scan history goes: "" the default file, a path, or None to keep none."""
     history_days: int = 400
+    click_recent_days: int = 3
+    """The click signal's recent window, in full days (its baseline is the 28 days before)."""
+    click_drop: float = 0.5
+    """The fall of the click rate (while deliveries hold) that raises `esp.click_rate_drop`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

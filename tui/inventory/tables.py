@@ -30,6 +30,8 @@ _SETTINGS_KEYS = (
     "email_max_domains",
     "history",
     "history_days",
+    "click_recent_days",
+    "click_drop",
 )
 _ACCOUNT_KEYS = (
     "esp", "region", "api_base", "allow_insecure_api", "subuser", "subaccount", "profile"
@@ -80,6 +82,22 @@ class TableReader(SourceReader):
             history=self.history(table, where),
             history_days=self.ranged(
                 table, "history_days", int, bounds=(1, 36_500), where=where, default=400
+            ),
+            click_recent_days=self.ranged(
+                table,
+                "click_recent_days",
+                int,
+                bounds=(1, 14),
+                where=where,
+                default=default.click_recent_days,
+            ),
+            click_drop=self.ranged(
+                table,
+                "click_drop",
+                float,
+                bounds=(0.1, 0.9),
+                where=where,
+                default=default.click_drop,
             ),
         )
 

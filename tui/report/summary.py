@@ -14,7 +14,7 @@ SYMBOLS = {
     Severity.OK: "✓",
 }
 
-CONCERNS = ("dns", "caa", "tls", "esp", "lists")
+CONCERNS = ("dns", "caa", "tls", "esp", "lists", "clicks")
 
 _DNS_BROKEN = frozenset(
     {"dns.lookup_failed", "dns.cname_loop", "dns.chain_too_long", "dns.no_record", "dns.dangling"}
@@ -74,7 +74,10 @@ class Cell:
 
 
 def concern_of(code: str) -> str:
-    """Which column a finding code belongs to."""
+    """Which column a finding code belongs to (the click signal's `esp.click*` codes have their
+    own, so that the ESP's view of the domain is not hidden behind them)."""
+    if code.startswith("esp.click"):
+        return "clicks"
     prefix = code.split(".", 1)[0]
     return {
         "dns": "dns",

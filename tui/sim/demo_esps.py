@@ -3,11 +3,13 @@ an HTTPS flow that really runs), and the offline credential store of a simulated
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 from esp_clients import API_ESPS
 from tui.inventory.credentials import CredentialStore, env_var_name
 from tui.sim.demo_fleet import DEMO_ACCOUNTS, DEMO_FLEET
+from tui.sim.esp_apis.click_profile import STEADY, ClickProfile
 from tui.sim.esp_apis.simulated import SimDomain, SimulatedEsp, SimulatedEsps
 
 ESP_STATES: Mapping[str, Mapping[str, object]] = {
@@ -45,6 +47,26 @@ REFUSED_KEY = frozenset({"marigold-mg"})
 """Accounts whose ESP refuses the stored key (`esp.auth_failed`)."""
 
 
+CLICK_PROFILES: Mapping[str, ClickProfile] = {
+    "lumen-sg": ClickProfile(delivered=6000, rate=0.034, recent_rate=0.006),
+    "globex-sp": ClickProfile(delivered=5000, rate=0.028, recent_delivered=900, recent_rate=0.01),
+    "acme-mandrill": ClickProfile(delivered=40, rate=0.05),
+    "evergreen-mg-eu": ClickProfile(click_tracking=False, rate=0.0005),
+    "globex-ses": ClickProfile(vdm=False),
+}
+"""What the demo's accounts count per day, where it differs from steady traffic: Lumen Lighting's
+SendGrid account (whose links.lumen.example the DBL lists) lost most of its clicks in the last three
+days while it delivered as much as ever (`esp.click_rate_drop`, the one drop); Globex's SparkPost
+account sent far less and its clicks fell with the volume (a dip, not flagged); Acme's Mandrill
+account sends 40 messages a day (too little to judge); Evergreen's Mailgun EU account has click
+tracking off; Globex's SES account has no Virtual Deliverability Manager (no click counts)."""
+
+
+def click_profile(account: str) -> ClickProfile:
+    """The demo account's traffic, its noise seeded by the account's name."""
+    return dataclasses.replace(CLICK_PROFILES.get(account, STEADY), seed=account)
+
+
 def simulated_esps() -> SimulatedEsps:
     """Every API account of the demo, with its domains in the states above."""
     esps = []
@@ -61,7 +83,12 @@ def simulated_esps() -> SimulatedEsps:
         fail_with = 401 if account.name in REFUSED_KEY else None
         esps.append(
             SimulatedEsp(
-                account.esp, account.name, domains, region=account.region, fail_with=fail_with
+                account.esp,
+                account.name,
+                domains,
+                region=account.region,
+                fail_with=fail_with,
+                clicks=click_profile(account.name),
             )
         )
     return SimulatedEsps(esps)

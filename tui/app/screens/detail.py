@@ -19,12 +19,16 @@ from textual.widgets.option_list import Option
 
 from checks.model import Finding
 from checks.names import display_host
+from tui.app.widgets.click_chart import click_chart
 from tui.fleet.rows import FleetRow, RowHistory
 from tui.history.model import Timeline, Transition
 from tui.history.store import HistoryUnavailable
 from tui.report.age import age
 from tui.report.style import SEVERITY_STYLE
 from tui.report.summary import SYMBOLS
+
+NARROW = 110
+"""Below this width the details stack their halves."""
 
 
 def finding_label(finding: Finding) -> Text:
@@ -192,6 +196,7 @@ class DetailScreen(Screen[None]):
                 with Horizontal(id="views"):
                     yield Static(dns_view(self.row), id="dns-view")
                     yield Static(esp_view(self.row), id="esp-view")
+                yield Static(id="clicks-view")
             with VerticalScroll(id="detail-right"):
                 yield Static(id="finding-text")
                 yield Static(id="timeline")
@@ -199,10 +204,10 @@ class DetailScreen(Screen[None]):
 
     def on_resize(self) -> None:
         """Stack the two halves on narrow terminals (80×24 over SSH)."""
-        self.set_class(self.size.width < 110, "narrow")
+        self._narrow(self.size.width < NARROW)
 
     def on_mount(self) -> None:
-        self.set_class(self.size.width < 110, "narrow")
+        self._narrow(self.size.width < NARROW)
         options = self.query_one(OptionList)
         if self.findings:
             options.highlighted = 0
@@ -224,6 +229,11 @@ class DetailScreen(Screen[None]):
     def on_timeline_read(self, message: TimelineRead) -> None:
         text = timeline_text(message.timeline, message.problem, self.row.history)
         self.query_one("#timeline", Static).update(text)
+
+    def _narrow(self, narrow: bool) -> None:
+        """Stack the halves, and shorten the click chart to two lines, when `narrow`."""
+        self.set_class(narrow, "narrow")
+        self.query_one("#clicks-view", Static).update(click_chart(self.row, compact=narrow))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         finding = self.findings[event.option_index]

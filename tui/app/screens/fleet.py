@@ -431,4 +431,4 @@ def collect_garbage() -> None:
 
 def _as_pending(row: FleetRow) -> FleetRow:
     """The row while it is being re-checked: its old results are kept out of the counts."""
-    return replace(row, report=None, esp_findings=())
+    return replace(row, report=None, esp_findings=(), clicks=None, click_findings=())

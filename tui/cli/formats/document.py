@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from checks.model import HostReport, Severity
 from checks.printable import printable
 from esp_clients import TrackingDomain
+from tui.fleet.clicks import ClickSignal
 from tui.fleet.rows import FleetRow
+from tui.fleet.view import clicks_cell
 from tui.history.model import CHECK, INVENTORY, FindingHistory, Recorded, Resolved, Subject
 from tui.report.document import trackdeck_version
 
@@ -23,6 +25,9 @@ class ResultRow:
     brand: str = ""
     account: str = ""
     esp_view: TrackingDomain | None = None
+    clicks: ClickSignal | None = None
+    """The ESP's click figures for the host's scope (fleet scans; None: none were read)."""
+    clicks_cell: tuple[Severity | None, str] = (None, "–")
 
     @property
     def host(self) -> str:
@@ -102,6 +107,8 @@ def from_fleet(
             brand=printable(row.brand),
             account=row.account,
             esp_view=row.esp_view,
+            clicks=row.clicks,
+            clicks_cell=clicks_cell(row),
         )
         for row in rows
     )

@@ -43,7 +43,13 @@ def write_json(document: ScanDocument, stream: TextIO) -> None:
 def _row(row: ResultRow, document: ScanDocument) -> dict[str, object]:
     extra: dict[str, object] = {}
     if document.fleet:
-        extra = {"brand": row.brand, "account": row.account, "esp_view": _esp_view(row.esp_view)}
+        summary = row.clicks.summary if row.clicks else None
+        extra = {
+            "brand": row.brand,
+            "account": row.account,
+            "esp_view": _esp_view(row.esp_view),
+            "clicks": summary.as_json() if summary else None,
+        }
     domain = report_json(row.report, extra)
     domain["findings"] = [_finding(finding, row, document) for finding in row.report.findings]
     return domain

@@ -87,7 +87,37 @@ def metrics(document: ScanDocument) -> list[Metric]:
                 listed.add(1 if status == "listed" else 0, **host, list=list_name)
         if row.esp_view is not None and row.esp_view.https is not None:
             https.add(1 if row.esp_view.https else 0, **host)
-    return [health, finding, expiry, listed, https, *_scan_metrics(document)]
+    return [
+        health,
+        finding,
+        expiry,
+        listed,
+        https,
+        _click_rates(document),
+        *_scan_metrics(document),
+    ]
+
+
+def _click_rates(document: ScanDocument) -> Metric:
+    """Each account's (or sending domain's) unique-click rate, recent and usual, once per scope."""
+    rates = Metric(
+        "trackdeck_esp_click_rate",
+        "Unique clicks per delivered message, as the ESP counts them: the recent window and the "
+        "28 days before it (the baseline).",
+    )
+    seen: set[tuple[str, str]] = set()
+    for row in document.rows:
+        signal = row.clicks
+        if signal is None or signal.summary is None or (row.account, signal.scope.key) in seen:
+            continue
+        seen.add((row.account, signal.scope.key))
+        for window, rate in (
+            ("recent", signal.summary.recent_rate),
+            ("baseline", signal.summary.baseline_rate),
+        ):
+            if rate is not None:
+                rates.add(rate, account=row.account, scope=signal.scope.key, window=window)
+    return rates
 
 
 def _scan_metrics(document: ScanDocument) -> list[Metric]:

@@ -34,6 +34,8 @@ def write_table(document: ScanDocument, console: Console, *, verbose: bool = Fal
     if document.fleet:
         columns = ["brand", "account", *columns[:-1], "ESP view", "lists"]
         concerns = ["dns", "caa", "tls", "esp", "lists"]
+    if document.fleet:
+        columns.append("clicks")
     for column in columns:
         table.add_column(
             column,
@@ -55,6 +57,9 @@ def write_table(document: ScanDocument, console: Console, *, verbose: bool = Fal
             cell = cells[concern]
             style = SEVERITY_STYLE[cell.severity] if cell.severity and cell.text else "dim"
             row.append(Text(cell.label(), style=style))
+        if document.fleet:
+            severity, text = result.clicks_cell
+            row.append(Text(text, style=SEVERITY_STYLE[severity] if severity else "dim"))
         table.add_row(*row)
     console.print(table)
     for result in document.rows:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from tui.sim.esp_apis.click_profile import STEADY, ClickProfile
+
 CERTIFICATE_STATES = ("none", "pending", "active", "failed", "expired")
 
 
@@ -56,14 +58,31 @@ class SimDomain:
         return self.esp_id or self.host
 
 
-class SimState:
-    """The domains of one simulated account, with the countdowns of pending certificates."""
+def utc_today() -> dt.date:
+    """Today in UTC (the day Mandrill's history, which takes no dates, ends on)."""
+    return dt.datetime.now(dt.UTC).date()
 
-    def __init__(self, *, esp: str, account: str, region: str, domains: Sequence[SimDomain]):
+
+class SimState:
+    """The domains of one simulated account, with the countdowns of pending certificates, and what
+    the account counts per day (`clicks`; `today` is the day Mandrill's undated history ends on)."""
+
+    def __init__(
+        self,
+        *,
+        esp: str,
+        account: str,
+        region: str,
+        domains: Sequence[SimDomain],
+        clicks: ClickProfile = STEADY,
+        today: Callable[[], dt.date] = utc_today,
+    ):
         self.esp = esp
         self.account = account
         self.region = region
         self.domains = list(domains)
+        self.clicks = clicks
+        self.today = today
         self._countdowns: dict[str, int] = {}
 
     def find(self, key: str) -> SimDomain | None:

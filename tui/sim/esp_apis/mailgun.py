@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tui.sim.esp_apis import click_routes
 from tui.sim.esp_apis.core import EspShape, SimDomain, SimState, reply, route, split_host
 
 X509_WORDS = {"pending": "processing", "active": "active", "failed": "error", "expired": "expired"}
@@ -251,6 +252,7 @@ SHAPE = EspShape(
         route("POST", "/v2/x509/{host}", _generate),
         route("PUT", "/v2/x509/{host}", _regenerate),
         route("GET", "/v2/x509/{host}/status", _status),
+        *click_routes.MAILGUN,
     ),
     authorized=lambda request, state: basic_password(request) != "",
     unauthorized=lambda state: error(401, "Invalid private key"),

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 import httpx
 
+from tui.sim.esp_apis import click_routes
 from tui.sim.esp_apis.core import EspShape, SimDomain, SimState, json_body, reply, route
 
 TARGET = "mandrillapp.com"
@@ -80,6 +81,7 @@ SHAPE = EspShape(
     routes=(
         route("POST", "/urls/tracking-domains", _list),
         route("POST", "/urls/check-tracking-domain", _check),
+        *click_routes.MANDRILL,
     ),
     authorized=_has_key,
     unauthorized=lambda state: named_error(500, "Invalid_Key", -1, "Invalid API key"),

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 import httpx
 
+from tui.sim.esp_apis import click_routes
 from tui.sim.esp_apis.core import EspShape, SimDomain, SimState, bearer, reply, route, split_host
 
 TARGET = "tracking.resend.com"
@@ -37,7 +38,7 @@ def _tracking_status(domain: SimDomain) -> str:
     return "failed" if not domain.cname_valid else "pending"
 
 
-def _summary(domain: SimDomain) -> dict[str, object]:
+def _summary(domain: SimDomain, click_tracking: bool = True) -> dict[str, object]:
     name = split_host(domain.host)[1]
     status = "verified" if _tracking_status(domain) == "verified" else "partially_verified"
     return {
@@ -47,7 +48,7 @@ def _summary(domain: SimDomain) -> dict[str, object]:
         "created_at": CREATED_AT,
         "region": "us-east-1",
         "open_tracking": True,
-        "click_tracking": True,
+        "click_tracking": click_tracking,
     }
 
 
@@ -62,7 +63,7 @@ def _record(kind: str, name: str, dns: str, value: str, status: str) -> dict[str
     }
 
 
-def domain_body(domain: SimDomain) -> dict[str, object]:
+def domain_body(domain: SimDomain, click_tracking: bool = True) -> dict[str, object]:
     """The answer of `GET /domains/{id}`."""
     subdomain, name = split_host(domain.host)
     records = [
@@ -73,7 +74,7 @@ def domain_body(domain: SimDomain) -> dict[str, object]:
         records.append(_record("TrackingCAA", name, "CAA", '0 issue "amazon.com"', "pending"))
     return {
         "object": "domain",
-        **_summary(domain),
+        **_summary(domain, click_tracking),
         "tracking_subdomain": subdomain,
         "records": records,
     }
@@ -87,12 +88,22 @@ def _list(state: SimState, request: httpx.Request, params: Mapping[str, str]) ->
     start = keys.index(after) + 1 if after in keys else 0
     page = state.domains[start : start + limit]
     more = start + limit < len(state.domains)
-    return reply({"object": "list", "has_more": more, "data": [_summary(d) for d in page]})
+    return reply(
+        {
+            "object": "list",
+            "has_more": more,
+            "data": [_summary(d, state.clicks.click_tracking) for d in page],
+        }
+    )
 
 
 def _get(state: SimState, request: httpx.Request, params: Mapping[str, str]) -> httpx.Response:
     domain = state.find(params["id"])
-    return error(404, "Domain not found") if domain is None else reply(domain_body(domain))
+    return (
+        error(404, "Domain not found")
+        if domain is None
+        else reply(domain_body(domain, state.clicks.click_tracking))
+    )
 
 
 def _verify(state: SimState, request: httpx.Request, params: Mapping[str, str]) -> httpx.Response:
@@ -115,6 +126,7 @@ SHAPE = EspShape(
         route("GET", "/domains", _list),
         route("GET", "/domains/{id}", _get),
         route("POST", "/domains/{id}/verify", _verify),
+        *click_routes.RESEND,
     ),
     authorized=lambda request, state: bearer(request),
     unauthorized=lambda state: error(401, "Missing API key in the authorization header"),

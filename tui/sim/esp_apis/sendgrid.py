@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 import httpx
 
+from tui.sim.esp_apis import click_routes
 from tui.sim.esp_apis.core import EspShape, SimDomain, SimState, bearer, reply, route, split_host
 
 USER_ID = 7
@@ -107,6 +108,7 @@ SHAPE = EspShape(
         route("GET", "/v3/whitelabel/links", _list),
         route("GET", "/v3/whitelabel/links/{id}", _get),
         route("POST", "/v3/whitelabel/links/{id}/validate", _validate),
+        *click_routes.SENDGRID,
     ),
     authorized=lambda request, state: bearer(request),
     unauthorized=lambda state: error(401, "authorization required"),

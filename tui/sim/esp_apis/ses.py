@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 import httpx
 
+from tui.sim.esp_apis import click_routes
 from tui.sim.esp_apis.core import EspShape, SimDomain, SimState, json_body, reply, route
 
 _TYPES = {
@@ -142,6 +143,7 @@ SHAPE = EspShape(
         route("GET", "/v2/email/configuration-sets/{name}", _get),
         route("PUT", "/v2/email/configuration-sets/{name}/tracking-options", _tracking),
         route("GET", "/v2/email/identities/{identity}", _identity),
+        *click_routes.SES,
     ),
     authorized=_signed,
     unauthorized=_unsigned,

@@ -10,6 +10,7 @@ makes the real ESP clients talk to them, so nothing touches the network.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 import threading
 import time
@@ -22,7 +23,8 @@ import httpx
 from esp_clients import make_client
 from esp_clients.base import EspClient, EspSecret
 from tui.sim.esp_apis import mailgun, mandrill, resend, sendgrid, ses, sparkpost
-from tui.sim.esp_apis.core import EspShape, SimDomain, SimState, reason
+from tui.sim.esp_apis.click_profile import STEADY, ClickProfile
+from tui.sim.esp_apis.core import EspShape, SimDomain, SimState, reason, utc_today
 
 if TYPE_CHECKING:
     from tui.inventory.model import Account
@@ -65,6 +67,8 @@ class SimulatedEsp:
         fail_with: int | None = None,
         latency: float = 0.0,
         sleep: Callable[[float], None] = time.sleep,
+        clicks: ClickProfile | None = None,
+        today: Callable[[], dt.date] = utc_today,
     ) -> None:
         shape = SHAPES.get(esp)
         if shape is None:
@@ -80,11 +84,24 @@ class SimulatedEsp:
         self._shape = shape
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._state = SimState(esp=esp, account=account, region=self.region, domains=domains)
+        profile = clicks or dataclasses.replace(STEADY, seed=account)
+        self._state = SimState(
+            esp=esp,
+            account=account,
+            region=self.region,
+            domains=domains,
+            clicks=profile,
+            today=today,
+        )
         self._fill_defaults()
 
     def __repr__(self) -> str:
         return f"SimulatedEsp(esp={self.esp!r}, account={self.account!r}, base={self.base_url!r})"
+
+    @property
+    def clicks(self) -> ClickProfile:
+        """What the account counts per day."""
+        return self._state.clicks
 
     @property
     def domains(self) -> tuple[SimDomain, ...]:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import httpx
 
+from tui.sim.esp_apis import click_routes
 from tui.sim.esp_apis.core import EspShape, SimDomain, SimState, json_body, reply, route, timestamp
 
 V2_TARGETS = ("v2.spgo.io", "eu.v2.spgo.io")
@@ -137,6 +138,7 @@ SHAPE = EspShape(
         route("POST", "/tracking-domains/{domain}/verify", _verify),
         route("POST", "/tracking-domains/{domain}/certificate/check", _check),
         route("POST", "/tracking-domains/{domain}/certificate/enable", _enable),
+        *click_routes.SPARKPOST,
     ),
     authorized=lambda request, state: bool(request.headers.get("authorization", "").strip()),
     unauthorized=lambda state: error(401, "Unauthorized."),
