@@ -1,6 +1,6 @@
 """What history keeps of a checked host: its findings, one per code, and the observed values worth a
 timeline — the CNAME target, the certificate (serial, issuer, expiry), the ESP's view (verified,
-HTTPS, its certificate) and each blocklist's verdict."""
+HTTPS, its certificate), each blocklist's verdict and the click signal's."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from checks.model import HostReport
 from esp_clients import TrackingDomain
 from esp_clients.facts import facts_for
+from tui.fleet.clicks import ClickSignal
 from tui.fleet.rows import FleetRow
 from tui.history.changes import seen
 from tui.history.model import CHECK, INVENTORY, ScannedHost, Subject
@@ -23,8 +24,12 @@ CERTIFICATE_NAMES = (
 """The observations the expiry forecast reads."""
 
 
-def observed(report: HostReport, view: TrackingDomain | None = None) -> dict[str, str]:
-    """The values of one check worth a timeline; absent ones are left out (not stored as empty)."""
+def observed(
+    report: HostReport, view: TrackingDomain | None = None, clicks: ClickSignal | None = None
+) -> dict[str, str]:
+    """The values of one check worth a timeline; absent ones are left out (not stored as empty).
+    The click signal is kept as its verdict (`steady`, `drop`, `volume_dip`, `too_little_data`,
+    `tracking_off`): the timeline shows the day a drop was first seen, without a row per day."""
     facts = report.facts
     values: dict[str, str] = {}
     if len(facts.cname_chain) > 1:
@@ -40,6 +45,10 @@ def observed(report: HostReport, view: TrackingDomain | None = None) -> dict[str
         values[f"blocklist.{list_name}"] = status
     if view is not None:
         values.update(_esp_values(view))
+    if clicks is not None and clicks.tracking_off:
+        values["clicks"] = "tracking_off"
+    elif clicks is not None and clicks.summary is not None:
+        values["clicks"] = clicks.summary.verdict.value
     esp_facts = facts_for(report.expectation.esp or "")
     if esp_facts is not None and esp_facts.certificate_by_esp:
         values["certificate_by_esp"] = "yes"
@@ -67,7 +76,7 @@ def from_fleet(rows: Iterable[FleetRow]) -> list[ScannedHost]:
             subject=Subject(INVENTORY, row.account, row.host),
             brand=row.brand,
             findings=seen(row.findings),
-            observed=observed(row.merged_report(), row.esp_view),
+            observed=observed(row.merged_report(), row.esp_view, row.clicks),
         )
         for row in rows
         if not row.pending
