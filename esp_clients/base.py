@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import enum
 import ipaddress
 import re
@@ -13,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    import datetime as dt
     import ssl
 
     import httpx
@@ -308,6 +308,15 @@ def as_list(value: object, what: str) -> list[object]:
     if not isinstance(value, list):
         raise ShapeError(f"{what} is not a JSON array")
     return value
+
+
+def iso_day(text: str | None, what: str) -> dt.date:
+    """The day an ESP's ISO 8601 date or time (`2026-12-03`, `2026-12-03 07:00:00`) falls on;
+    ShapeError naming `what` when it is neither."""
+    try:
+        return dt.datetime.fromisoformat(text or "").date()
+    except ValueError:
+        raise ShapeError(f"{what} {text!r} is not an ISO 8601 date or time") from None
 
 
 def opt_str(mapping: Mapping[str, object], key: str) -> str | None:

@@ -21,6 +21,7 @@ from esp_clients.base import (
     TrackingDomain,
     as_list,
     as_mapping,
+    iso_day,
     opt_count,
     opt_str,
 )
@@ -59,15 +60,14 @@ def parse_history(body: object) -> tuple[Row, ...]:
         hour = as_mapping(item, "an hour")
         bounced = opt_count(hour, "hard_bounces") + opt_count(hour, "soft_bounces")
         delivered = max(0, opt_count(hour, "sent") - bounced)
-        rows.append((_day(opt_str(hour, "time")), delivered, opt_count(hour, "unique_clicks")))
+        rows.append(
+            (
+                iso_day(opt_str(hour, "time"), "the hour"),
+                delivered,
+                opt_count(hour, "unique_clicks"),
+            )
+        )
     return tuple(rows)
-
-
-def _day(text: str | None) -> dt.date:
-    try:
-        return dt.datetime.fromisoformat(text or "").date()
-    except ValueError:
-        raise ShapeError(f"the hour {text!r} is not a 'YYYY-MM-DD HH:MM:SS' time") from None
 
 
 def sender_domain(host: str) -> str:

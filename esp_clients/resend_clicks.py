@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 
 from esp_clients.base import (
-    ShapeError,
     TrackingDomain,
     as_list,
     as_mapping,
+    iso_day,
     opt_count,
     opt_str,
 )
@@ -32,20 +32,12 @@ def parse_metrics(body: object) -> tuple[Row, ...]:
         row = as_mapping(item, "a metrics row")
         rows.append(
             (
-                _day(opt_str(row, "period")),
+                iso_day(opt_str(row, "period"), "the period"),
                 opt_count(row, "delivered"),
                 opt_count(row, "unique_clicked"),
             )
         )
     return tuple(rows)
-
-
-def _day(text: str | None) -> dt.date:
-    """The day a period starts on, as Resend writes it (an ISO 8601 date or time)."""
-    try:
-        return dt.datetime.fromisoformat(text or "").date()
-    except ValueError:
-        raise ShapeError(f"the period {text!r} is not an ISO 8601 date") from None
 
 
 def domain_name(domain: TrackingDomain) -> str:

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 
 from esp_clients.base import (
     AccountRef,
-    ShapeError,
     TrackingDomain,
     as_list,
     as_mapping,
+    iso_day,
     opt_bool,
     opt_count,
     opt_str,
@@ -48,7 +48,7 @@ def parse_stats_page(body: object) -> tuple[Row, ...]:
     rows: list[Row] = []
     for item in as_list(body, "the stats list"):
         entry = as_mapping(item, "a stats entry")
-        day = _day(opt_str(entry, "date"))
+        day = iso_day(opt_str(entry, "date"), "a stats entry's date")
         delivered = clicks = 0
         for stat in as_list(entry.get("stats", []), "stats"):
             metrics = as_mapping(as_mapping(stat, "a stat").get("metrics", {}), "metrics")
@@ -67,13 +67,6 @@ def parse_click_setting(body: object, scope: ClickScope) -> ClickTracking:
     if enabled and text is not None:
         detail += f" (plain-text links {'too' if text else 'not rewritten'})"
     return ClickTracking(enabled=enabled, scope=scope, setting=SETTING, detail=detail)
-
-
-def _day(text: str | None) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text or "")
-    except ValueError:
-        raise ShapeError(f"a stats entry's date {text!r} is not YYYY-MM-DD") from None
 
 
 def account_scope(account: AccountRef) -> ClickScope:

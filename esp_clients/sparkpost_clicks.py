@@ -16,10 +16,10 @@ import datetime as dt
 from esp_clients.base import (
     AccountRef,
     Capability,
-    ShapeError,
     TrackingDomain,
     as_list,
     as_mapping,
+    iso_day,
     opt_count,
     opt_str,
 )
@@ -45,20 +45,12 @@ def parse_time_series(body: object) -> tuple[Row, ...]:
         point = as_mapping(item, "a time-series point")
         rows.append(
             (
-                _day(opt_str(point, "ts")),
+                iso_day(opt_str(point, "ts"), "the time-series point"),
                 opt_count(point, "count_delivered"),
                 opt_count(point, "count_unique_clicked"),
             )
         )
     return tuple(rows)
-
-
-def _day(text: str | None) -> dt.date:
-    """The day a point starts on, as SparkPost writes it (day precision is UTC, as documented)."""
-    try:
-        return dt.datetime.fromisoformat(text or "").date()
-    except ValueError:
-        raise ShapeError(f"the time-series point {text!r} has no ISO 8601 time") from None
 
 
 def account_scope(account: AccountRef) -> ClickScope:
