@@ -11,7 +11,7 @@ from pathlib import Path
 from benchmarks.email_parse import email_figures
 from benchmarks.fleet import BRANDS
 from benchmarks.report import Figure, results_markdown, table
-from benchmarks.suite import Plan, collect, figures
+from benchmarks.suite import Plan, collect, figures, history_only
 
 RESULTS = Path(__file__).parent / "results.md"
 NOTES = (
@@ -71,7 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, help=f"results file (default {RESULTS}, none for --smoke)"
     )
     parser.add_argument(
-        "--only", choices=("email",), help="measure one group of figures: email = the email reader"
+        "--only",
+        choices=("email", "history"),
+        help="measure one group of figures: email = the email reader, history = the scan history "
+        "(without the dashboard's first frame, which needs the benchmark world)",
     )
     parser.add_argument(
         "--scans-only", action="store_true", help="only the headless fleet scans (no results file)"
@@ -90,10 +93,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     started = time.monotonic()
     rows: list[Figure] = []
+    log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731 - a one-line logger
     if args.only is None:
-        got = collect(plan, lambda line: print(line, file=sys.stderr, flush=True))
+        got = collect(plan, log)
         rows = figures(plan, got)
-    if not plan.scans_only:
+    elif args.only == "history":
+        rows = history_only(plan, log)
+    if not plan.scans_only and args.only in (None, "email"):
         email_sizes = {"small": 16 * 1024, "large": 96 * 1024} if args.smoke else {}
         rows += email_figures(plan.runs, **email_sizes)
     print(table(rows))

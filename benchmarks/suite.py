@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.dashboard import DashboardFigures, run_dashboard
-from benchmarks.history import HistoryFigures, inventory_subjects, run_history
+from benchmarks.history import HistoryFigures, generated, inventory_subjects, run_history
 from benchmarks.report import Figure, Sample, percentile
 from benchmarks.runs import PeerRun, ScanRun, load_average, peer_once, scan_once
 from benchmarks.session import load_info
@@ -385,6 +385,20 @@ def history_figures(plan: Plan, got: Collected) -> list[Figure]:
             )
         )
     return figures
+
+
+def history_only(plan: Plan, log: Log) -> list[Figure]:
+    """The history's figures over a generated fleet the size of the dashboard's."""
+    got = Collected()
+    with tempfile.TemporaryDirectory(prefix="trackdeck-bench-year-") as scratch:
+        got.history = run_history(
+            record_hosts=plan.history_hosts,
+            year_subjects=generated(plan.dashboard_size),
+            year_scans=plan.history_scans,
+            year_path=Path(scratch) / "history.sqlite",
+            log=log,
+        )
+    return history_figures(plan, got)
 
 
 def figures(plan: Plan, got: Collected) -> list[Figure]:
