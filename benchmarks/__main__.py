@@ -10,7 +10,7 @@ from pathlib import Path
 
 from benchmarks.fleet import BRANDS
 from benchmarks.report import results_markdown, table
-from benchmarks.suite import Plan, collect, figures
+from benchmarks.suite import PARTS, Plan, collect, figures
 
 RESULTS = Path(__file__).parent / "results.md"
 NOTES = (
@@ -47,6 +47,9 @@ NOTES = (
     "Questions per host at 10,000 hosts differ a little between runs: that scan takes about a "
     "minute, longer than some answers may be kept (a TTL-0 answer 10 s, a negative one 60 s), and "
     "an expired answer is asked again, as it must be.",
+    "DNS batch: distinct questions asked at once through DnsClient.prefetch (256 in flight, as a "
+    "scan asks them) against the undelayed loopback server of benchmarks/fast_dns.py, after one "
+    "warm-up run so that it answers from replies it built before: the client's own cost.",
     "Peak RSS is each child's own VmHWM (/proc/self/status): on Linux ru_maxrss carries the "
     "parent's peak over fork and exec, so a child of the world process (about 270 MB with 10,000 "
     "hosts' certificates) would report the world's size. The dashboard's scan child is measured "
@@ -62,11 +65,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="runs per figure (default 3)")
     parser.add_argument("--delay", type=float, help="seconds before every DNS answer (0.05)")
     parser.add_argument(
-        "--out", type=Path, help=f"results file (default {RESULTS}, none for --smoke)"
+        "--out", type=Path, help=f"results file (default {RESULTS}, none for --smoke or --only)"
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=PARTS,
+        default=[],
+        help="measure only these figures (repeatable; default: all)",
     )
     args = parser.parse_args(argv)
     plan = Plan.smoke() if args.smoke else Plan()
-    plan = replace(plan, runs=args.runs or plan.runs, delay=args.delay or plan.delay)
+    plan = replace(
+        plan,
+        runs=args.runs or plan.runs,
+        delay=args.delay or plan.delay,
+        only=frozenset(args.only),
+    )
     started = time.monotonic()
     got = collect(plan, lambda line: print(line, file=sys.stderr, flush=True))
     rows = figures(plan, got)
@@ -75,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         "Settings": f"delay {plan.delay * 1000:g} ms per DNS answer, concurrency {plan.concurrency}, "
         f"{plan.runs} runs per figure, {time.monotonic() - started:.0f} s in all",
     }
-    out = args.out or (None if args.smoke else RESULTS)
+    out = args.out or (None if args.smoke or args.only else RESULTS)
     if out is not None:
         out.write_text(results_markdown(rows, settings, NOTES), encoding="utf-8")
         print(f"\nwritten to {out}", file=sys.stderr)

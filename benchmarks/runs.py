@@ -7,11 +7,16 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.batch_child import ZONE, zone_text
 from benchmarks.bounds import Bounds, bounds
-from benchmarks.world import World
+from benchmarks.fast_dns import DelayedDnsServer
+from benchmarks.world import RESOLVER_ADDRESS, World
+from tui.sim.zones import zones_from_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -108,3 +113,37 @@ def peer_once(world: World, count: int, *, trackdeck_first: bool) -> PeerRun:
     order = ("trackdeck", "pydnsbl") if trackdeck_first else ("pydnsbl", "trackdeck")
     results = {tool: run_child("benchmarks.peer_child", tool, port, str(count)) for tool in order}
     return PeerRun(trackdeck=results["trackdeck"], pydnsbl=results["pydnsbl"], load=load)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BatchRun:
+    """One batch of distinct questions against the undelayed server."""
+
+    asked: int
+    answered: int
+    wall: float
+    cpu: float
+    per_second: float
+    load: float
+
+
+@contextmanager
+def batch_server() -> Iterator[DelayedDnsServer]:
+    """An undelayed loopback server for the batch figure (a wildcard zone)."""
+    zones = zones_from_text({ZONE: zone_text()})
+    with DelayedDnsServer(zones, host=RESOLVER_ADDRESS, delay=0.0) as server:
+        yield server
+
+
+def batch_once(port: int, count: int) -> BatchRun:
+    """`count` distinct questions asked at once by `benchmarks.batch_child`."""
+    load = load_average()
+    data = run_child("benchmarks.batch_child", str(port), str(count))
+    return BatchRun(
+        asked=int(str(data["asked"])),
+        answered=int(str(data["answered"])),
+        wall=float(str(data["wall"])),
+        cpu=float(str(data["cpu"])),
+        per_second=float(str(data["per_second"])),
+        load=load,
+    )

@@ -8,10 +8,23 @@ from dataclasses import dataclass, field
 
 from benchmarks.dashboard import DashboardFigures, run_dashboard
 from benchmarks.report import Figure, Sample, percentile
-from benchmarks.runs import PeerRun, ScanRun, load_average, peer_once, scan_once
+from benchmarks.runs import (
+    BatchRun,
+    PeerRun,
+    ScanRun,
+    batch_once,
+    batch_server,
+    load_average,
+    peer_once,
+    scan_once,
+)
 from benchmarks.world import World, bench_world
 
 Log = Callable[[str], None]
+PARTS = ("scans", "serial", "peers", "dashboard", "memory", "batch")
+"""What `python -m benchmarks --only` can select (every part when none is named)."""
+BATCH_QUESTIONS = 20000
+"""Questions of the batch-speed figure (`benchmarks/batch_child.py`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,6 +42,23 @@ class Plan:
     peer_domains: int = 1000
     memory_size: int = 10000
     warm_up: bool = True
+    only: frozenset[str] = frozenset()
+    batch_questions: int = BATCH_QUESTIONS
+
+    def wants(self, part: str) -> bool:
+        """Whether `part` (one of PARTS) is measured in this run."""
+        return not self.only or part in self.only
+
+    def parts_at(self, size: int) -> set[str]:
+        """The selected parts that run in the world of `size` hosts."""
+        parts = {"scans"} if self.wants("scans") else set()
+        if size == self.reference:
+            parts |= {part for part in ("serial", "peers") if self.wants(part)}
+        if size == self.dashboard_size and self.wants("dashboard"):
+            parts.add("dashboard")
+        if size == self.memory_size and self.wants("memory"):
+            parts.add("memory")
+        return parts
 
     @classmethod
     def smoke(cls) -> Plan:
@@ -36,6 +66,7 @@ class Plan:
         return cls(
             sizes=(1000,), runs=1, delay=0.002, serial=(10, 20), dashboard_size=100,
             presses=5, peer_domains=100, memory_size=1000, warm_up=False,
+            batch_questions=2000,
         )  # fmt: skip
 
 
@@ -51,32 +82,55 @@ class Collected:
     dashboard_loads: list[float] = field(default_factory=list)
     peers: list[PeerRun] = field(default_factory=list)
     refusing: PeerRun | None = None
+    batches: list[BatchRun] = field(default_factory=list)
 
 
 def collect(plan: Plan, log: Log) -> Collected:
-    """Start each world once and make every run that belongs to it."""
+    """Start each world once and make every selected run that belongs to it."""
     got = Collected()
     for size in plan.sizes:
-        log(f"starting a world of {size} hosts (delay {plan.delay * 1000:g} ms)")
-        with bench_world(size, delay=plan.delay) as world:
-            got.scans[size] = []
-            for run in range(plan.runs):
-                got.scans[size].append(scan_once(world, concurrency=plan.concurrency))
-                log(f"  scan {run + 1}/{plan.runs}: {got.scans[size][-1].wall:.2f} s")
-            if size == plan.reference:
-                _serial_runs(world, plan, got, log)
-                _peer_runs(world, plan, got, log)
-            if size == plan.dashboard_size:
-                _dashboard_runs(world, plan, got, log)
-            if size == plan.memory_size:  # one dashboard over the largest fleet, for its memory
-                got.large_dashboard_load = load_average()
-                got.large_dashboard = run_dashboard(world.info_path, presses=0, timeout=600.0)
-                log(f"  dashboard over {size} hosts: {got.large_dashboard.rss_mb:.0f} MB")
-    if plan.dashboard_size not in plan.sizes:
+        parts = plan.parts_at(size)
+        if parts:
+            log(f"starting a world of {size} hosts (delay {plan.delay * 1000:g} ms)")
+            with bench_world(size, delay=plan.delay) as world:
+                _world_runs(world, parts, plan, got, log)
+    if plan.wants("dashboard") and plan.dashboard_size not in plan.sizes:
         log(f"starting a world of {plan.dashboard_size} hosts for the dashboard")
         with bench_world(plan.dashboard_size, delay=plan.delay) as world:
             _dashboard_runs(world, plan, got, log)
+    if plan.wants("batch"):
+        _batch_runs(plan, got, log)
     return got
+
+
+def _world_runs(world: World, parts: set[str], plan: Plan, got: Collected, log: Log) -> None:
+    """The selected runs in the started world."""
+    size = len(world.hosts)
+    if "scans" in parts:
+        got.scans[size] = []
+        for run in range(plan.runs):
+            got.scans[size].append(scan_once(world, concurrency=plan.concurrency))
+            log(f"  scan {run + 1}/{plan.runs}: {got.scans[size][-1].wall:.2f} s")
+    if "serial" in parts:
+        _serial_runs(world, plan, got, log)
+    if "peers" in parts:
+        _peer_runs(world, plan, got, log)
+    if "dashboard" in parts:
+        _dashboard_runs(world, plan, got, log)
+    if "memory" in parts:  # one dashboard over the largest fleet, for its memory
+        got.large_dashboard_load = load_average()
+        got.large_dashboard = run_dashboard(world.info_path, presses=0, timeout=600.0)
+        log(f"  dashboard over {size} hosts: {got.large_dashboard.rss_mb:.0f} MB")
+
+
+def _batch_runs(plan: Plan, got: Collected, log: Log) -> None:
+    """The batch's questions per second against an undelayed server (after one warm-up run, so
+    that the server answers every question from a reply it built before)."""
+    with batch_server() as server:
+        batch_once(server.port, plan.batch_questions)
+        for _run in range(plan.runs):
+            got.batches.append(batch_once(server.port, plan.batch_questions))
+            log(f"  batch: {got.batches[-1].per_second:,.0f} questions/s")
 
 
 def _serial_runs(world: World, plan: Plan, got: Collected, log: Log) -> None:
@@ -183,6 +237,8 @@ def serial_figures(plan: Plan, got: Collected) -> list[Figure]:
 
 def question_figures(plan: Plan, got: Collected) -> list[Figure]:
     """DNS questions per host, counted at the servers, and whether the findings stayed identical."""
+    if not got.scans:
+        return []
     figures = []
     for size, runs in got.scans.items():
         per_host = sorted({round(run.per_host, 3) for run in runs})
@@ -306,6 +362,28 @@ def peer_figures(plan: Plan, got: Collected) -> list[Figure]:
     return figures
 
 
+def batch_figures(plan: Plan, got: Collected) -> list[Figure]:
+    """The DNS batch's own speed: questions per second with nothing to wait for."""
+    if not got.batches:
+        return []
+    rates = [run.per_second for run in got.batches]
+    rate = Sample(tuple(rates))
+    wall = Sample(tuple(run.wall for run in got.batches))
+    cpu = Sample(tuple(run.cpu / run.wall for run in got.batches))
+    answered = min(run.answered for run in got.batches)
+    return [
+        Figure(
+            name=f"DNS batch, {plan.batch_questions:,} distinct questions, undelayed server",
+            value=f"{rate.median:,.0f} questions/s ({min(rates):,.0f}–{max(rates):,.0f}); "
+            f"{wall.text(' s')}, the client's CPU busy {cpu.text('×', 2)} the wall time; "
+            f"answered {answered:,} of {plan.batch_questions:,}",
+            goal="(no goal: the batch's own cost)",
+            met=None,
+            load=Sample(tuple(run.load for run in got.batches)),
+        )
+    ]
+
+
 def figures(plan: Plan, got: Collected) -> list[Figure]:
     """Every figure, in the order of the issue."""
     return [
@@ -315,6 +393,7 @@ def figures(plan: Plan, got: Collected) -> list[Figure]:
         *dashboard_figures(plan, got),
         *memory_figures(plan, got),
         *peer_figures(plan, got),
+        *batch_figures(plan, got),
     ]
 
 

@@ -49,9 +49,21 @@ def test_the_smoke_benchmark_runs_and_asks_at_most_six_questions_per_host(tmp_pa
         "Dashboard: key press → screen update",
         "Peak RSS, headless scan",
         "Peak RSS, dashboard",
+        "DNS batch, 2,000 distinct questions",
     ):
         assert _row(text, figure)[1], figure
+    assert "answered 2,000 of 2,000" in _row(text, "DNS batch")[1]
     if importlib.util.find_spec("pydnsbl") is not None:
         refusing = _row(text, "Refusing list")
         assert refusing[3] == "met"
         assert "trackdeck: 100 not tested, 0 listed, 0 clean" in refusing[1]
+
+
+def test_only_measures_the_selected_figures(tmp_path: Path) -> None:
+    out = tmp_path / "results.md"
+    assert main(["--smoke", "--only", "batch", "--out", str(out)]) == 0
+    rows = [line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("| ")]
+    assert [row.split("|")[1].strip() for row in rows[1:]] == [
+        "---",
+        "DNS batch, 2,000 distinct questions, undelayed server",
+    ]
