@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from checks.dnsclient import DnsClient
+
+HOST_DNS_TIMEOUTS = 3
+"""A host's DNS questions all end within this many timeouts of its start, however many time out."""
 
 Dialer = Callable[[str, int, float], socket.socket]
 """Opens a TCP connection to (address, port) within a timeout; the test seam for TLS and HTTP."""
@@ -68,19 +72,36 @@ class CheckContext:
     check_authoritative: bool = True
 
     def for_new_scan(self) -> CheckContext:
-        """A copy whose DNS clients share one fresh answer cache, so re-checks see new data."""
+        """A copy whose DNS clients share one fresh answer cache, so re-checks see new data, and
+        one record of which resolvers still answer."""
+        from checks.dnsbatch import canary  # noqa: PLC0415 - dnspython loads on first scan
         from checks.dnsclient import AnswerCache  # noqa: PLC0415 - dnspython loads on first scan
+        from checks.dnshealth import ResolverHealth  # noqa: PLC0415 - loads with the DNS client
 
-        cache = AnswerCache()
+        cache, health = AnswerCache(), ResolverHealth(canary)
         return replace(
             self,
-            resolver=self.resolver.with_cache(cache),
-            blocklist_resolver=self.blocklist_resolver.with_cache(cache),
+            resolver=self.resolver.with_cache(cache, health),
+            blocklist_resolver=self.blocklist_resolver.with_cache(cache, health),
             cancelled=threading.Event(),
         )
 
+    def for_host(self) -> CheckContext:
+        """A copy for one host: its DNS questions (resolver, lists, name servers) all end within
+        HOST_DNS_TIMEOUTS timeouts from now, so no host waits out timeout after timeout."""
+        from checks.dnsclient import Deadline  # noqa: PLC0415 - dnspython loads on first scan
+
+        seconds = HOST_DNS_TIMEOUTS * self.resolver.timeout
+        deadline = Deadline(at=time.monotonic() + seconds, seconds=seconds)
+        return replace(
+            self,
+            resolver=self.resolver.with_deadline(deadline),
+            blocklist_resolver=self.blocklist_resolver.with_deadline(deadline),
+        )
+
     def authoritative_client(self, address: str) -> DnsClient:
-        """A client asking one authoritative server, sharing this scan's cache."""
+        """A client asking one authoritative server, sharing this scan's cache and the host's
+        deadline (a silent name server is lame, not a dead resolver: no health record)."""
         from checks.dnsclient import DnsClient  # noqa: PLC0415 - dnspython loads on first scan
 
         return DnsClient(
@@ -88,4 +109,5 @@ class CheckContext:
             timeout=self.authoritative_timeout,
             attempts=1,
             cache=self.resolver.cache,
+            deadline=self.resolver.deadline,
         )

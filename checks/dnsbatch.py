@@ -1,23 +1,36 @@
-"""Many independent DNS questions at once over one UDP socket, with at most `window` in flight.
+"""Many independent DNS questions at once over UDP, with at most `window` in flight; one question
+alone is a batch of one.
 
-Each question follows the same tries as `DnsClient.query` (every server in turn, `attempts` times)
-and ends in the same `DnsResult`, so an answer fetched here is indistinguishable from one asked
-alone; a truncated answer is asked again the ordinary way (over TCP). No thread per question, and
-the question's wire form is built directly (dnspython's message rendering costs more than the rest).
+Each question is asked of the servers in turn and ends in one `DnsResult`, worded the same however
+it was asked. A question that gets no answer is sent again after a wait that starts at a few of the
+server's round trips and doubles up to the timeout, until its budget (`attempts` × timeout, cut
+short by a host's deadline) is spent; an answer to any of its tries counts, so one lost answer
+costs a short wait, not a timeout. A server that answers with an error (SERVFAIL, REFUSED, garbage)
+is asked at most `attempts` times; a truncated answer is asked again over TCP; a server the scan's
+`ResolverHealth` found down is not asked at all.
+
+Questions leave from a pool of UDP sockets, each on its own port chosen by the OS at random and
+each used for at most `SOCKET_USES` tries before it is replaced, so an answer must match a random
+source port as well as a random 16-bit id (as dnspython's one socket per query does), without a
+socket's cost for every question. No thread per question; the question's wire form is built
+directly (dnspython's message rendering costs more than the rest).
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import os
 import selectors
 import socket
 import struct
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import dns.exception
+import dns.flags
 import dns.message
 import dns.name
 import dns.query
@@ -30,29 +43,29 @@ from checks.dnsanswer import (
     interpret_response,
     name_problem,
 )
+from checks.dnshealth import CANARY, first_wait
 from checks.dnswire import fast_interpret
 from checks.servers import Server, server_text
 
+if TYPE_CHECKING:
+    from checks.dnshealth import ResolverHealth
+
 Question = tuple[str, str, bool]
 """(name, type, recursive)."""
-AskOne = Callable[[str, str, bool, str, int], DnsResult]
-_Flight = tuple[Server, int]
+_Flight = tuple[socket.socket, Server, int]
+"""One try in flight: the socket it left from, the server asked and the query id."""
 
-
-@dataclass(slots=True)
-class _Pending:
-    """One question's progress through its tries."""
-
-    question: Question
-    tries: deque[Server]
-    wire: bytes = b""
-    errors: list[str] = field(default_factory=list)
-    flight: _Flight = (("", 0), 0)
-    deadline: float = 0.0
+SOCKET_USES = 16
+"""Tries a pooled socket carries before it is closed and a new one (a new port) takes its place."""
+POOL_SIZE = 32
+"""Sockets in use at once per address family, at most (fewer for small batches)."""
+POLL = 0.05
+"""How often a batch looks at a canary's verdict while one is out."""
+NOT_ASKED_DOWN = "not asked: the resolver {servers} stopped answering (dns.resolver_down)"
 
 
 class QueryIds:
-    """Unpredictable 16-bit query ids from the OS's random source, read 256 at a time (one system
+    """Unpredictable 16-bit numbers from the OS's random source, read 256 at a time (one system
     call per 256 questions, not one each: 22 µs a question was a tenth of the batch's CPU)."""
 
     def __init__(self) -> None:
@@ -80,6 +93,55 @@ def question_wire(name: str, rdtype: str) -> bytes:
     return encoded + struct.pack("!HH", dns.rdatatype.from_text(rdtype), 1)
 
 
+class SocketPool:
+    """UDP sockets on ports the OS picks at random, each carrying at most `uses` tries; a used-up
+    socket is closed once no try of it is still in flight."""
+
+    def __init__(self, selector: selectors.BaseSelector, ids: QueryIds, *, size: int) -> None:
+        self._selector = selector
+        self._ids = ids
+        self._size = max(1, size)
+        self._live: dict[int, list[socket.socket]] = {}
+        self._uses: dict[socket.socket, int] = {}
+        self._flights: dict[socket.socket, int] = {}
+        self.opened = 0
+
+    def take(self, family: int) -> socket.socket:
+        """A socket for one try (a random one of the live ones, or a new one)."""
+        live = self._live.setdefault(family, [])
+        if len(live) < self._size:
+            sock = socket.socket(family, socket.SOCK_DGRAM)
+            sock.setblocking(False)
+            self._selector.register(sock, selectors.EVENT_READ)
+            live.append(sock)
+            self._uses[sock], self._flights[sock] = 0, 0
+            self.opened += 1
+        else:
+            sock = live[self._ids.next() % len(live)]
+        self._uses[sock] += 1
+        self._flights[sock] += 1
+        if self._uses[sock] >= SOCKET_USES:
+            live.remove(sock)
+        return sock
+
+    def release(self, sock: socket.socket) -> None:
+        """A try of `sock` ended; a used-up socket with none left in flight is closed."""
+        self._flights[sock] -= 1
+        if self._flights[sock] == 0 and self._uses[sock] >= SOCKET_USES:
+            self._close(sock)
+
+    def _close(self, sock: socket.socket) -> None:
+        self._selector.unregister(sock)
+        sock.close()
+        del self._uses[sock], self._flights[sock]
+
+    def close(self) -> None:
+        """Close every socket."""
+        for sock in list(self._uses):
+            self._close(sock)
+        self._live.clear()
+
+
 def ask_many(
     questions: Sequence[Question],
     servers: Sequence[Server],
@@ -87,99 +149,197 @@ def ask_many(
     timeout: float,
     attempts: int,
     window: int,
-    ask_one: AskOne,
     claim: Callable[[Question], bool] = lambda _question: True,
     stop: Callable[[], bool] = lambda: False,
+    health: ResolverHealth | None = None,
+    deadline: float | None = None,
 ) -> Iterator[tuple[Question, DnsResult]]:
     """Yield each question with its result as answers arrive.
 
     A question is sent only if `claim(question)` says so when its turn comes (the cache may have it
-    by then); `stop()` ends sending new ones (those in flight still finish). `ask_one` asks one
-    server the ordinary way, for truncated answers (TCP)."""
-    tries = tuple(server for _ in range(attempts) for server in servers)
-    waiting = deque(questions)
-    batch = _Batch(timeout=timeout, ask_one=ask_one, servers=tuple(servers))
+    by then); `stop()` ends sending new ones (those in flight still finish). `deadline` (a
+    `time.monotonic()` value) ends every question, asked or not, when it passes."""
+    waiting = iter(questions)
+    pool_size = min(POOL_SIZE, max(1, window // 8), len(questions))
+    batch = _Batch(
+        servers=tuple(servers), timeout=timeout, attempts=attempts, health=health,
+        deadline=deadline, pool_size=pool_size,
+    )  # fmt: skip
     try:
-        while waiting or batch.in_flight:
-            while waiting and len(batch.in_flight) < window and not stop():
-                question = waiting.popleft()
+        exhausted = False
+        while not exhausted or batch.items:
+            while len(batch.items) < window and not stop():
+                question = next(waiting, None)
+                if question is None:
+                    exhausted = True
+                    break
                 if claim(question):
-                    problem = name_problem(question[0])
-                    if problem:  # a host an ESP listed may be no DNS name: not askable
-                        yield question, _unaskable(question, problem)
-                        continue
-                    wire = question_wire(question[0], question[1])
-                    yield from batch.send(
-                        _Pending(question=question, tries=deque(tries), wire=wire)
-                    )
-            if not batch.in_flight:
-                return
-            yield from batch.receive()
+                    yield from batch.start(question)
+            if stop():
+                exhausted = True
+            if batch.items:
+                yield from batch.receive()
     finally:
         batch.close()
 
 
-def _unaskable(question: Question, problem: str) -> DnsResult:
-    """The result of a question whose name cannot be put on the wire."""
-    return DnsResult(name=question[0], rdtype=question[1], status=DnsStatus.ERROR, error=problem)
+@dataclass(slots=True, eq=False)
+class _Pending:
+    """One question's progress: its tries in flight, its errors and when it gives up."""
+
+    question: Question
+    wire: bytes
+    started: float
+    ends: float
+    cut: bool
+    errors: list[str] = field(default_factory=list)
+    refusals: dict[Server, int] = field(default_factory=dict)
+    flights: dict[_Flight, float] = field(default_factory=dict)
+    tried: list[Server] = field(default_factory=list)
+    server: Server = ("", 0)
+    sent_at: float = 0.0
+    timer: int = 0
 
 
 class _Batch:
-    """The sockets, the questions in flight by (server, id) and by deadline, and how a try ends."""
+    """The sockets, the questions in flight by (socket, server, id) and by timer, and how a
+    question's tries end."""
 
-    def __init__(self, *, timeout: float, ask_one: AskOne, servers: tuple[Server, ...]) -> None:
-        self.timeout = timeout
-        self.ask_one = ask_one
-        self.servers = servers
-        self.in_flight: dict[_Flight, _Pending] = {}
-        self.deadlines: deque[tuple[float, _Flight, _Pending]] = deque()
+    def __init__(
+        self,
+        *,
+        servers: tuple[Server, ...],
+        timeout: float,
+        attempts: int,
+        health: ResolverHealth | None,
+        deadline: float | None,
+        pool_size: int,
+        on_reply: Callable[[Server, float | None], None] | None = None,
+    ) -> None:
+        self.servers, self.timeout, self.attempts = servers, timeout, max(1, attempts)
+        self.health, self.deadline = health, deadline
+        self.on_reply = on_reply if on_reply is not None else health.heard if health else None
+        self.items: set[_Pending] = set()
+        self.flights: dict[_Flight, _Pending] = {}
+        self.timers: list[tuple[float, int, _Pending]] = []
+        self.serial = itertools.count()
         self.selector = selectors.DefaultSelector()
-        self.sockets: dict[int, socket.socket] = {}
         self.ids = QueryIds()
+        self.pool = SocketPool(self.selector, self.ids, size=pool_size)
+        self.seen_version = health.version if health is not None else 0
 
     def close(self) -> None:
         """Close every socket."""
+        self.pool.close()
         self.selector.close()
-        for sock in self.sockets.values():
-            sock.close()
 
-    def _socket(self, family: int) -> socket.socket:
-        if family not in self.sockets:
-            sock = socket.socket(family, socket.SOCK_DGRAM)
-            sock.setblocking(False)
-            self.sockets[family] = sock
-            self.selector.register(sock, selectors.EVENT_READ)
-        return self.sockets[family]
+    def start(self, question: Question) -> Iterator[tuple[Question, DnsResult]]:
+        """Send a question's first try (or end it at once: not a DNS name, or nothing to ask)."""
+        problem = name_problem(question[0])
+        if problem:  # a host an ESP listed may be no DNS name: not askable
+            yield question, _result(question, problem)
+            return
+        now = time.monotonic()
+        ends = now + self.attempts * self.timeout
+        cut = self.deadline is not None and self.deadline < ends
+        if self.deadline is not None and now >= self.deadline:
+            yield question, _result(question, "not asked: this host's time for DNS had run out")
+            return
+        item = _Pending(
+            question=question,
+            wire=question_wire(question[0], question[1]),
+            started=now,
+            ends=min(ends, self.deadline) if self.deadline is not None else ends,
+            cut=cut,
+        )
+        self.items.add(item)
+        yield from self._send(item, now)
 
-    def send(self, item: _Pending) -> Iterator[tuple[Question, DnsResult]]:
-        """Send the item's next try; yield its final result when it has no try left."""
-        while item.tries:
-            server = item.tries.popleft()
-            query_id = self.ids.next()
-            while (server, query_id) in self.in_flight:
-                query_id = (query_id + 1) & 0xFFFF
+    def _next_server(self, item: _Pending) -> Server | None:
+        """The server for the item's next try: the next in turn that is not down and has not
+        refused `attempts` times, preferring one no canary is deciding about."""
+        if not self.servers:
+            return None
+        order = self.servers[len(item.tried) % len(self.servers) :] + self.servers
+        usable = [
+            server
+            for server in dict.fromkeys(order)
+            if item.refusals.get(server, 0) < self.attempts
+            and not (self.health is not None and self.health.down(server))
+        ]
+        if self.health is not None and len(usable) > 1:
+            trusted = [server for server in usable if not self.health.suspected(server)]
+            usable = trusted or usable
+        return usable[0] if usable else None
+
+    def _send(self, item: _Pending, now: float) -> Iterator[tuple[Question, DnsResult]]:
+        """Send the item's next try, or end it when no server or no time is left."""
+        while now < item.ends:
+            server = self._next_server(item)
+            if server is None:
+                break
             flags = 0x0100 if item.question[2] else 0
-            header = struct.pack("!HHHHHH", query_id, flags, 1, 0, 0, 0)
             family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
+            sock = self.pool.take(family)
+            query_id = self.ids.next()
+            while (sock, server, query_id) in self.flights:
+                query_id = (query_id + 1) & 0xFFFF
+            header = struct.pack("!HHHHHH", query_id, flags, 1, 0, 0, 0)
+            item.tried.append(server)
             try:
-                self._socket(family).sendto(header + item.wire, server)
+                sock.sendto(header + item.wire, server)
             except OSError as error:
+                self.pool.release(sock)
                 reason = error.strerror or type(error).__name__
                 item.errors.append(f"{reason} ({server_text(*server)})")
+                item.refusals[server] = self.attempts
                 continue
-            item.flight, item.deadline = (server, query_id), time.monotonic() + self.timeout
-            self.in_flight[item.flight] = item
-            self.deadlines.append((item.deadline, item.flight, item))
+            flight = (sock, server, query_id)
+            self.flights[flight] = item
+            item.flights[flight] = now
+            item.server, item.sent_at = server, now
+            srtt = self.health.srtt(server) if self.health is not None else None
+            tries_here = item.tried.count(server)
+            wait = min(self.timeout, first_wait(self.timeout, srtt) * 2 ** (tries_here - 1))
+            item.timer = next(self.serial)
+            heapq.heappush(self.timers, (min(now + wait, item.ends), item.timer, item))
             return
-        yield item.question, _failed(item, self.servers)
+        yield from self._finish(item, self._failure(item, out_of_time=now >= item.ends))
+
+    def _failure(self, item: _Pending, *, out_of_time: bool) -> DnsResult:
+        """The result of a question that got no usable answer, worded as every asker words it:
+        the servers' errors, then why it stopped (a dead resolver, or no answer in time)."""
+        errors = list(item.errors)
+        down = [s for s in self.servers if self.health is not None and self.health.down(s)]
+        if down and not out_of_time:
+            errors.append(NOT_ASKED_DOWN.format(servers=", ".join(server_text(*s) for s in down)))
+        elif item.flights or not errors:
+            if item.cut:
+                errors.append("no answer before this host's time for DNS ran out")
+            else:
+                tried = ", ".join(server_text(*server) for server in dict.fromkeys(item.tried))
+                errors.append(f"timeout after {self.attempts * self.timeout:g}s from {tried}")
+        where = ", ".join(server_text(address, port) for address, port in self.servers)
+        name, rdtype, _recursive = item.question
+        return error_result(name, rdtype, where, "; ".join(dict.fromkeys(errors)))
+
+    def _finish(self, item: _Pending, result: DnsResult) -> Iterator[tuple[Question, DnsResult]]:
+        """End the item: forget its tries (late answers to them are ignored) and yield it."""
+        for flight in item.flights:
+            del self.flights[flight]
+            self.pool.release(flight[0])
+        item.flights.clear()
+        item.timer = -1
+        self.items.discard(item)
+        yield item.question, result
 
     def receive(self) -> Iterator[tuple[Question, DnsResult]]:
-        """Read the answers that arrive before the earliest deadline, then expire late questions."""
-        while (
-            self.deadlines and self.in_flight.get(self.deadlines[0][1]) is not self.deadlines[0][2]
-        ):
-            self.deadlines.popleft()  # answered already
-        wait = self.deadlines[0][0] - time.monotonic() if self.deadlines else 0.0
+        """Read the answers that arrive before the next timer, then act on the timers due."""
+        while self.timers and self.timers[0][2].timer != self.timers[0][1]:
+            heapq.heappop(self.timers)  # a try answered, or superseded by a later one
+        wait = self.timers[0][0] - time.monotonic() if self.timers else POLL
+        if self.health is not None and self.health.probing():
+            wait = min(wait, POLL)
         for key, _events in self.selector.select(max(wait, 0.0)):
             sock = key.fileobj
             assert isinstance(sock, socket.socket)
@@ -188,41 +348,55 @@ class _Batch:
                     wire, source = sock.recvfrom(65535)
                 except OSError:  # BlockingIOError: nothing more to read now
                     break
-                yield from self._answer(wire, (source[0], source[1]))
+                yield from self._answer(sock, wire, (source[0], source[1]))
         now = time.monotonic()
-        while self.deadlines and self.deadlines[0][0] <= now:
-            _deadline, flight, item = self.deadlines.popleft()
-            if self.in_flight.get(flight) is item:
-                del self.in_flight[flight]
-                item.errors.append(
-                    f"timeout after {self.timeout:g}s from {server_text(*flight[0])}"
-                )
-                yield from self.send(item)
+        while self.timers and self.timers[0][0] <= now:
+            _when, serial, item = heapq.heappop(self.timers)
+            if item.timer == serial:
+                yield from self._unanswered(item, now)
+        if self.health is not None and self.health.version != self.seen_version:
+            self.seen_version = self.health.version
+            for item in [item for item in self.items if self.health.down(item.server)]:
+                yield from self._send(item, now)
 
-    def _answer(self, wire: bytes, source: Server) -> Iterator[tuple[Question, DnsResult]]:
+    def _unanswered(self, item: _Pending, now: float) -> Iterator[tuple[Question, DnsResult]]:
+        """The item's last try got no answer within its wait: tell the health, try again."""
+        if self.health is not None:
+            self.health.silent(item.server, item.sent_at, self.timeout)
+        yield from self._send(item, now)
+
+    def _answer(
+        self, sock: socket.socket, wire: bytes, source: Server
+    ) -> Iterator[tuple[Question, DnsResult]]:
         if len(wire) < 2:
             return
-        flight = (source, int.from_bytes(wire[:2], "big"))
-        item = self.in_flight.get(flight)
+        flight = (sock, source, int.from_bytes(wire[:2], "big"))
+        item = self.flights.get(flight)
         if item is None:
-            return  # not from a server asked, or not an id in flight: ignored, as dnspython does
-        del self.in_flight[flight]
-        result = self._interpret(item, wire)
+            return  # not from a server asked on this port, or not an id in flight: ignored
+        now = time.monotonic()
+        sent_at = item.flights.pop(flight)
+        del self.flights[flight]
+        self.pool.release(sock)
+        if self.on_reply is not None:
+            self.on_reply(source, now - sent_at if len(item.tried) == 1 else None)
+        result = self._interpret(item, wire, source, now)
         if result.status is not DnsStatus.ERROR:
-            yield item.question, result
+            yield from self._finish(item, result)
             return
         item.errors.append(result.error)
-        yield from self.send(item)
+        item.refusals[source] = item.refusals.get(source, 0) + 1
+        yield from self._send(item, now)
 
-    def _interpret(self, item: _Pending, wire: bytes) -> DnsResult:
-        name, rdtype, recursive = item.question
-        server = item.flight[0]
+    def _interpret(self, item: _Pending, wire: bytes, server: Server, now: float) -> DnsResult:
+        name, rdtype, _recursive = item.question
         where = server_text(*server)
         answers_it = (
             len(wire) >= 12 and wire[2] & 0x80 and wire[12 : 12 + len(item.wire)] == item.wire
         )
-        if answers_it and wire[2] & 0x02:  # TC: ask again the ordinary way, which falls back to TCP
-            return self.ask_one(name, rdtype, recursive, *server)
+        if answers_it and wire[2] & 0x02:  # TC: ask again over TCP
+            left = min(self.timeout, item.ends - now)
+            return ask_over_tcp(item.question, server, max(left, 0.05))
         fast = fast_interpret(name, rdtype, wire, where) if answers_it else None
         if fast is not None:
             return fast
@@ -235,9 +409,40 @@ class _Batch:
         return interpret_response(name, rdtype, response, where)
 
 
-def _failed(item: _Pending, servers: Sequence[Server]) -> DnsResult:
-    """The result after every try failed, worded as `DnsClient.query` words it."""
-    name, rdtype, _recursive = item.question
-    where = ", ".join(server_text(address, port) for address, port in servers)
-    reason = "; ".join(dict.fromkeys(item.errors))
-    return error_result(name, rdtype, where, reason)
+def _result(question: Question, error: str) -> DnsResult:
+    """The ERROR result of a question that was not asked, and why."""
+    return DnsResult(name=question[0], rdtype=question[1], status=DnsStatus.ERROR, error=error)
+
+
+def ask_over_tcp(question: Question, server: Server, timeout: float) -> DnsResult:
+    """One question over TCP (after a truncated UDP answer)."""
+    qname, rdtype, recursive = question
+    where = server_text(*server)
+    query = dns.message.make_query(qname, rdtype, flags=dns.flags.RD if recursive else 0)
+    try:
+        response = dns.query.tcp(query, server[0], timeout=timeout, port=server[1])
+    except dns.exception.Timeout:
+        return error_result(qname, rdtype, where, f"timeout after {timeout:g}s from {where} (TCP)")
+    except (dns.exception.DNSException, ValueError, EOFError) as error:
+        return error_result(qname, rdtype, where, f"malformed answer from {where}: {error}")
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        return error_result(qname, rdtype, where, f"{reason} ({where}, TCP)")
+    return interpret_response(qname, rdtype, response, where)
+
+
+def canary(server: Server, timeout: float) -> bool:
+    """Whether `server` answers anything at all (even an error) to the canary question within
+    `timeout` (sent again with backoff inside it)."""
+    replies: list[Server] = []
+    batch = _Batch(
+        servers=(server,), timeout=timeout, attempts=1, health=None, deadline=None, pool_size=1,
+        on_reply=lambda source, _rtt: replies.append(source),
+    )  # fmt: skip
+    try:
+        pending = list(batch.start((*CANARY, True)))
+        while batch.items and not pending:
+            pending = list(batch.receive())
+    finally:
+        batch.close()
+    return bool(replies)
