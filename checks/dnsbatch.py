@@ -215,8 +215,10 @@ class _Batch:
         deadline: float | None,
         pool_size: int,
         on_reply: Callable[[Server, float | None], None] | None = None,
+        first: float | None = None,
     ) -> None:
         self.servers, self.timeout, self.attempts = servers, timeout, max(1, attempts)
+        self.first = first
         self.health, self.deadline = health, deadline
         self.on_reply = on_reply if on_reply is not None else health.heard if health else None
         self.items: set[_Pending] = set()
@@ -299,8 +301,8 @@ class _Batch:
             item.flights[flight] = now
             item.server, item.sent_at = server, now
             srtt = self.health.srtt(server) if self.health is not None else None
-            tries_here = item.tried.count(server)
-            wait = min(self.timeout, first_wait(self.timeout, srtt) * 2 ** (tries_here - 1))
+            first = self.first if self.first is not None else first_wait(self.timeout, srtt)
+            wait = min(self.timeout, first * 2 ** (item.tried.count(server) - 1))
             item.timer = next(self.serial)
             heapq.heappush(self.timers, (min(now + wait, item.ends), item.timer, item))
             return
@@ -433,11 +435,12 @@ def ask_over_tcp(question: Question, server: Server, timeout: float) -> DnsResul
 
 def canary(server: Server, timeout: float) -> bool:
     """Whether `server` answers anything at all (even an error) to the canary question within
-    `timeout` (sent again with backoff inside it)."""
+    `timeout`: sent three times inside it (after a quarter, then three quarters), so that a lost
+    answer or two do not make a live resolver look dead."""
     replies: list[Server] = []
     batch = _Batch(
         servers=(server,), timeout=timeout, attempts=1, health=None, deadline=None, pool_size=1,
-        on_reply=lambda source, _rtt: replies.append(source),
+        on_reply=lambda source, _rtt: replies.append(source), first=timeout / 4,
     )  # fmt: skip
     try:
         pending = list(batch.start((*CANARY, True)))

@@ -44,8 +44,8 @@ class Rule:
 
     `loss` drops that share of the answers, and `lose_first` the answers to the first N times each
     question arrives (a network that loses answers, not questions: the server still logs them).
-    Which answers are lost depends only on the server's seed, the question and how many times it
-    came before, so a run loses the same answers whatever the order of the threads.
+    Which answers are lost depends only on `seed`, the question and how many times it came before,
+    so a run loses the same answers whatever the order of the threads.
     """
 
     name: str = "*"
@@ -58,6 +58,7 @@ class Rule:
     transports: tuple[str, ...] = TRANSPORTS
     loss: float = 0.0
     lose_first: int = 0
+    seed: int = 0
 
     def __post_init__(self) -> None:
         if self.rcode is not None:
@@ -69,11 +70,11 @@ class Rule:
         if not 0.0 <= self.loss <= 1.0:
             raise ValueError(f"loss must be between 0 and 1, not {self.loss}")
 
-    def loses(self, record: QueryRecord, seen: int, seed: int) -> bool:
+    def loses(self, record: QueryRecord, seen: int) -> bool:
         """Whether the answer to `record`, which arrived `seen` times before, is lost."""
         if seen < self.lose_first:
             return True
-        return self.loss > 0 and chance(seed, record, seen) < self.loss
+        return self.loss > 0 and chance(self.seed, record, seen) < self.loss
 
     def faults(self, transport: str) -> bool:
         """Whether this rule replaces the real answer (rather than only delaying it)."""
@@ -226,10 +227,8 @@ class DnsServer:
         authoritative: bool = False,
         delay: float = 0.0,
         rules: Sequence[Rule] = (),
-        seed: int = 0,
     ) -> None:
         self.authoritative = authoritative
-        self.seed = seed
         self._seen = Occurrences()
         self._host, self._port, self._requested_port = host, port, port
         self._lock = threading.Lock()
@@ -370,7 +369,7 @@ class DnsServer:
             zones = self._zones
         if pause > 0 and self._stopping.wait(pause):
             return None
-        if rule is not None and rule.loses(record, seen, self.seed):
+        if rule is not None and rule.loses(record, seen):
             return None
         if rule is not None and rule.faults(transport):
             return self._fault(query, rule)
