@@ -101,13 +101,16 @@ class CheckContext:
 
     def authoritative_client(self, address: str) -> DnsClient:
         """A client asking one authoritative server, sharing this scan's cache and the host's
-        deadline (a silent name server is lame, not a dead resolver: no health record)."""
+        deadline (a silent name server is lame, not a dead resolver: no health record). Its
+        questions get two timeouts, like the resolver's, so that on a lossy network a lost answer
+        or three do not make a live server look lame; a dead one costs no more than the host's
+        deadline allows."""
         from checks.dnsclient import DnsClient  # noqa: PLC0415 - dnspython loads on first scan
 
         return DnsClient(
             [(address, self.authoritative_port)],
             timeout=self.authoritative_timeout,
-            attempts=1,
+            attempts=2,
             cache=self.resolver.cache,
             deadline=self.resolver.deadline,
         )

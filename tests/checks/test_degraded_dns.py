@@ -121,3 +121,11 @@ def test_lost_answers_are_asked_for_again_and_no_host_is_unknown(world: DnsWorld
     assert [report.health for report in reports].count(Severity.UNKNOWN) == 0
     assert "dns.dangling" in reports[2].codes()
     assert world.resolver.count("links-mg.brand.example", "A") == 3
+
+
+def test_a_name_server_that_loses_answers_is_not_called_lame(world: DnsWorld) -> None:
+    world.authoritative.set_rules([Rule(lose_first=2, transports=("udp",))])
+    (report,) = scan([Target(host="links-mg.brand.example")], world.context(timeout=TIMEOUT))
+    assert "dns.lame_nameserver" not in report.codes()
+    assert "dns.authoritative_failed" not in report.codes()
+    assert world.authoritative.count("links-mg.brand.example", "ANY") == 3
