@@ -7,16 +7,11 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.batch_child import ZONE, zone_text
 from benchmarks.bounds import Bounds, bounds
-from benchmarks.fast_dns import DelayedDnsServer
-from benchmarks.world import RESOLVER_ADDRESS, World
-from tui.sim.zones import zones_from_text
+from benchmarks.world import World
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,6 +51,7 @@ class ScanRun:
     questions: int
     bounds: Bounds
     load: float
+    codes: dict[str, tuple[str, ...]]
 
     @property
     def per_host(self) -> float:
@@ -79,7 +75,10 @@ def scan_once(world: World, *, concurrency: int, first: int = 0) -> ScanRun:
     hosts = world.hosts[:first] if first else world.hosts
     recursive = world.resolver.queries
     direct = (world.authoritative.queries, world.lame.queries)
+    codes = data["codes"]
+    assert isinstance(codes, dict)
     return ScanRun(
+        codes={str(key): tuple(value) for key, value in codes.items()},
         hosts=len(hosts),
         concurrency=concurrency,
         wall=float(str(data["wall"])),
@@ -113,37 +112,3 @@ def peer_once(world: World, count: int, *, trackdeck_first: bool) -> PeerRun:
     order = ("trackdeck", "pydnsbl") if trackdeck_first else ("pydnsbl", "trackdeck")
     results = {tool: run_child("benchmarks.peer_child", tool, port, str(count)) for tool in order}
     return PeerRun(trackdeck=results["trackdeck"], pydnsbl=results["pydnsbl"], load=load)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BatchRun:
-    """One batch of distinct questions against the undelayed server."""
-
-    asked: int
-    answered: int
-    wall: float
-    cpu: float
-    per_second: float
-    load: float
-
-
-@contextmanager
-def batch_server() -> Iterator[DelayedDnsServer]:
-    """An undelayed loopback server for the batch figure (a wildcard zone)."""
-    zones = zones_from_text({ZONE: zone_text()})
-    with DelayedDnsServer(zones, host=RESOLVER_ADDRESS, delay=0.0) as server:
-        yield server
-
-
-def batch_once(port: int, count: int) -> BatchRun:
-    """`count` distinct questions asked at once by `benchmarks.batch_child`."""
-    load = load_average()
-    data = run_child("benchmarks.batch_child", str(port), str(count))
-    return BatchRun(
-        asked=int(str(data["asked"])),
-        answered=int(str(data["answered"])),
-        wall=float(str(data["wall"])),
-        cpu=float(str(data["cpu"])),
-        per_second=float(str(data["per_second"])),
-        load=load,
-    )

@@ -7,21 +7,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from benchmarks.dashboard import DashboardFigures, run_dashboard
-from benchmarks.report import Figure, Sample, percentile
-from benchmarks.runs import (
+from benchmarks.network import (
     BatchRun,
-    PeerRun,
-    ScanRun,
+    Degraded,
+    batch_figure,
     batch_once,
     batch_server,
-    load_average,
-    peer_once,
-    scan_once,
+    collect_degraded,
+    degraded_figures,
 )
+from benchmarks.report import Figure, Sample, percentile
+from benchmarks.runs import PeerRun, ScanRun, load_average, peer_once, scan_once
 from benchmarks.world import World, bench_world
 
 Log = Callable[[str], None]
-PARTS = ("scans", "serial", "peers", "dashboard", "memory", "batch")
+PARTS = ("scans", "serial", "peers", "dashboard", "memory", "batch", "degraded")
 """What `python -m benchmarks --only` can select (every part when none is named)."""
 BATCH_QUESTIONS = 20000
 """Questions of the batch-speed figure (`benchmarks/batch_child.py`)."""
@@ -53,7 +53,9 @@ class Plan:
         """The selected parts that run in the world of `size` hosts."""
         parts = {"scans"} if self.wants("scans") else set()
         if size == self.reference:
-            parts |= {part for part in ("serial", "peers") if self.wants(part)}
+            parts |= {part for part in ("serial", "peers", "degraded") if self.wants(part)}
+            if "degraded" in parts:
+                parts.add("scans")  # the clean run the broken networks are compared with
         if size == self.dashboard_size and self.wants("dashboard"):
             parts.add("dashboard")
         if size == self.memory_size and self.wants("memory"):
@@ -83,6 +85,8 @@ class Collected:
     peers: list[PeerRun] = field(default_factory=list)
     refusing: PeerRun | None = None
     batches: list[BatchRun] = field(default_factory=list)
+    degraded: Degraded = field(default_factory=Degraded)
+    timeout: float = 0.0
 
 
 def collect(plan: Plan, log: Log) -> Collected:
@@ -115,6 +119,9 @@ def _world_runs(world: World, parts: set[str], plan: Plan, got: Collected, log: 
         _serial_runs(world, plan, got, log)
     if "peers" in parts:
         _peer_runs(world, plan, got, log)
+    if "degraded" in parts:
+        got.degraded = collect_degraded(world, plan.runs, plan.concurrency, log)
+        got.timeout = world.timeout
     if "dashboard" in parts:
         _dashboard_runs(world, plan, got, log)
     if "memory" in parts:  # one dashboard over the largest fleet, for its memory
@@ -362,32 +369,21 @@ def peer_figures(plan: Plan, got: Collected) -> list[Figure]:
     return figures
 
 
+def broken_network_figures(plan: Plan, got: Collected) -> list[Figure]:
+    """The scans on a broken network, beside the clean one of the same world."""
+    return degraded_figures(got.degraded, got.scans.get(plan.reference, []), got.timeout)
+
+
 def batch_figures(plan: Plan, got: Collected) -> list[Figure]:
-    """The DNS batch's own speed: questions per second with nothing to wait for."""
-    if not got.batches:
-        return []
-    rates = [run.per_second for run in got.batches]
-    rate = Sample(tuple(rates))
-    wall = Sample(tuple(run.wall for run in got.batches))
-    cpu = Sample(tuple(run.cpu / run.wall for run in got.batches))
-    answered = min(run.answered for run in got.batches)
-    return [
-        Figure(
-            name=f"DNS batch, {plan.batch_questions:,} distinct questions, undelayed server",
-            value=f"{rate.median:,.0f} questions/s ({min(rates):,.0f}–{max(rates):,.0f}); "
-            f"{wall.text(' s')}, the client's CPU busy {cpu.text('×', 2)} the wall time; "
-            f"answered {answered:,} of {plan.batch_questions:,}",
-            goal="(no goal: the batch's own cost)",
-            met=None,
-            load=Sample(tuple(run.load for run in got.batches)),
-        )
-    ]
+    """The DNS batch's own speed."""
+    return [batch_figure(got.batches, plan.batch_questions)] if got.batches else []
 
 
 def figures(plan: Plan, got: Collected) -> list[Figure]:
     """Every figure, in the order of the issue."""
     return [
         *scan_figures(plan, got),
+        *broken_network_figures(plan, got),
         *serial_figures(plan, got),
         *question_figures(plan, got),
         *dashboard_figures(plan, got),

@@ -56,6 +56,7 @@ class World:
     tls: TlsWorld
     info_path: Path
     delay: float
+    timeout: float = DEFAULT_TIMEOUT
 
     @property
     def servers(self) -> tuple[DelayedDnsServer, ...]:
@@ -182,4 +183,5 @@ def bench_world(
             tls=tls,
             info_path=info_path,
             delay=delay,
+            timeout=timeout,
         )
