@@ -74,7 +74,7 @@ class CheckContext:
     def for_new_scan(self) -> CheckContext:
         """A copy whose DNS clients share one fresh answer cache, so re-checks see new data, and
         one record of which resolvers still answer."""
-        from checks.dnsbatch import canary  # noqa: PLC0415 - dnspython loads on first scan
+        from checks.dnscanary import canary  # noqa: PLC0415 - dnspython loads on first scan
         from checks.dnsclient import AnswerCache  # noqa: PLC0415 - dnspython loads on first scan
         from checks.dnshealth import ResolverHealth  # noqa: PLC0415 - loads with the DNS client
 

@@ -9,18 +9,15 @@ costs a short wait, not a timeout. A server that answers with an error (SERVFAIL
 is asked at most `attempts` times; a truncated answer is asked again over TCP; a server the scan's
 `ResolverHealth` found down is not asked at all.
 
-Questions leave from a pool of UDP sockets, each on its own port chosen by the OS at random and
-each used for at most `SOCKET_USES` tries before it is replaced, so an answer must match a random
-source port as well as a random 16-bit id (as dnspython's one socket per query does), without a
-socket's cost for every question. No thread per question; the question's wire form is built
-directly (dnspython's message rendering costs more than the rest).
+Questions leave from a pool of UDP sockets on random source ports (`checks.dnssend`), so an answer
+must match a random port as well as a random 16-bit id. No thread per question; the question's
+wire form is built directly (dnspython's message rendering costs more than the rest).
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
-import os
 import selectors
 import socket
 import struct
@@ -43,7 +40,8 @@ from checks.dnsanswer import (
     interpret_response,
     name_problem,
 )
-from checks.dnshealth import CANARY, first_wait
+from checks.dnshealth import first_wait
+from checks.dnssend import POOL_SIZE, QueryIds, SocketPool, ask_over_tcp, question_wire
 from checks.dnswire import fast_interpret
 from checks.servers import Server, server_text
 
@@ -55,91 +53,9 @@ Question = tuple[str, str, bool]
 _Flight = tuple[socket.socket, Server, int]
 """One try in flight: the socket it left from, the server asked and the query id."""
 
-SOCKET_USES = 16
-"""Tries a pooled socket carries before it is closed and a new one (a new port) takes its place."""
-POOL_SIZE = 32
-"""Sockets in use at once per address family, at most (fewer for small batches)."""
 POLL = 0.05
 """How often a batch looks at a canary's verdict while one is out."""
 NOT_ASKED_DOWN = "not asked: the resolver {servers} stopped answering (dns.resolver_down)"
-
-
-class QueryIds:
-    """Unpredictable 16-bit numbers from the OS's random source, read 256 at a time (one system
-    call per 256 questions, not one each: 22 µs a question was a tenth of the batch's CPU)."""
-
-    def __init__(self) -> None:
-        self._pool = b""
-        self._at = 0
-
-    def next(self) -> int:
-        """The next id."""
-        if self._at >= len(self._pool):
-            self._pool, self._at = os.urandom(512), 0
-        value = int.from_bytes(self._pool[self._at : self._at + 2], "big")
-        self._at += 2
-        return value
-
-
-def question_wire(name: str, rdtype: str) -> bytes:
-    """The question section (name, type, class IN) in wire format."""
-    try:
-        labels = name.rstrip(".").encode("ascii").split(b".") if name.strip(".") else []
-        if any(not 0 < len(label) < 64 for label in labels):
-            raise ValueError(name)
-        encoded = b"".join(bytes((len(label),)) + label for label in labels) + b"\0"
-    except (UnicodeEncodeError, ValueError):
-        encoded = dns.name.from_text(name).to_wire() or b"\0"
-    return encoded + struct.pack("!HH", dns.rdatatype.from_text(rdtype), 1)
-
-
-class SocketPool:
-    """UDP sockets on ports the OS picks at random, each carrying at most `uses` tries; a used-up
-    socket is closed once no try of it is still in flight."""
-
-    def __init__(self, selector: selectors.BaseSelector, ids: QueryIds, *, size: int) -> None:
-        self._selector = selector
-        self._ids = ids
-        self._size = max(1, size)
-        self._live: dict[int, list[socket.socket]] = {}
-        self._uses: dict[socket.socket, int] = {}
-        self._flights: dict[socket.socket, int] = {}
-        self.opened = 0
-
-    def take(self, family: int) -> socket.socket:
-        """A socket for one try (a random one of the live ones, or a new one)."""
-        live = self._live.setdefault(family, [])
-        if len(live) < self._size:
-            sock = socket.socket(family, socket.SOCK_DGRAM)
-            sock.setblocking(False)
-            self._selector.register(sock, selectors.EVENT_READ)
-            live.append(sock)
-            self._uses[sock], self._flights[sock] = 0, 0
-            self.opened += 1
-        else:
-            sock = live[self._ids.next() % len(live)]
-        self._uses[sock] += 1
-        self._flights[sock] += 1
-        if self._uses[sock] >= SOCKET_USES:
-            live.remove(sock)
-        return sock
-
-    def release(self, sock: socket.socket) -> None:
-        """A try of `sock` ended; a used-up socket with none left in flight is closed."""
-        self._flights[sock] -= 1
-        if self._flights[sock] == 0 and self._uses[sock] >= SOCKET_USES:
-            self._close(sock)
-
-    def _close(self, sock: socket.socket) -> None:
-        self._selector.unregister(sock)
-        sock.close()
-        del self._uses[sock], self._flights[sock]
-
-    def close(self) -> None:
-        """Close every socket."""
-        for sock in list(self._uses):
-            self._close(sock)
-        self._live.clear()
 
 
 def ask_many(
@@ -161,7 +77,7 @@ def ask_many(
     `time.monotonic()` value) ends every question, asked or not, when it passes."""
     waiting = iter(questions)
     pool_size = min(POOL_SIZE, max(1, window // 8), len(questions))
-    batch = _Batch(
+    batch = Batch(
         servers=tuple(servers), timeout=timeout, attempts=attempts, health=health,
         deadline=deadline, pool_size=pool_size,
     )  # fmt: skip
@@ -201,9 +117,9 @@ class _Pending:
     timer: int = 0
 
 
-class _Batch:
+class Batch:
     """The sockets, the questions in flight by (socket, server, id) and by timer, and how a
-    question's tries end."""
+    question's tries end (`ask_many` drives one; so does the canary)."""
 
     def __init__(
         self,
@@ -414,38 +330,3 @@ class _Batch:
 def _result(question: Question, error: str) -> DnsResult:
     """The ERROR result of a question that was not asked, and why."""
     return DnsResult(name=question[0], rdtype=question[1], status=DnsStatus.ERROR, error=error)
-
-
-def ask_over_tcp(question: Question, server: Server, timeout: float) -> DnsResult:
-    """One question over TCP (after a truncated UDP answer)."""
-    qname, rdtype, recursive = question
-    where = server_text(*server)
-    query = dns.message.make_query(qname, rdtype, flags=dns.flags.RD if recursive else 0)
-    try:
-        response = dns.query.tcp(query, server[0], timeout=timeout, port=server[1])
-    except dns.exception.Timeout:
-        return error_result(qname, rdtype, where, f"timeout after {timeout:g}s from {where} (TCP)")
-    except (dns.exception.DNSException, ValueError, EOFError) as error:
-        return error_result(qname, rdtype, where, f"malformed answer from {where}: {error}")
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        return error_result(qname, rdtype, where, f"{reason} ({where}, TCP)")
-    return interpret_response(qname, rdtype, response, where)
-
-
-def canary(server: Server, timeout: float) -> bool:
-    """Whether `server` answers anything at all (even an error) to the canary question within
-    `timeout`: sent three times inside it (after a quarter, then three quarters), so that a lost
-    answer or two do not make a live resolver look dead."""
-    replies: list[Server] = []
-    batch = _Batch(
-        servers=(server,), timeout=timeout, attempts=1, health=None, deadline=None, pool_size=1,
-        on_reply=lambda source, _rtt: replies.append(source), first=timeout / 4,
-    )  # fmt: skip
-    try:
-        pending = list(batch.start((*CANARY, True)))
-        while batch.items and not pending:
-            pending = list(batch.receive())
-    finally:
-        batch.close()
-    return bool(replies)

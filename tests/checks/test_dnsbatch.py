@@ -15,8 +15,8 @@ import dns.zone
 import pytest
 
 from checks.dnsanswer import DnsResult, DnsStatus, interpret_response, name_problem
-from checks.dnsbatch import QueryIds
 from checks.dnsclient import AnswerCache, DnsClient
+from checks.dnssend import QueryIds
 from checks.dnswire import fast_interpret
 from tests.support.worlds import world_zones
 from tui.sim.dns_server import DnsServer, Rule, build_response, to_wire

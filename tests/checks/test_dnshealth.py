@@ -12,9 +12,10 @@ from collections.abc import Iterator
 import pytest
 
 from checks.dnsanswer import DnsStatus, unanswered
-from checks.dnsbatch import SOCKET_USES, canary
+from checks.dnscanary import canary
 from checks.dnsclient import AnswerCache, Deadline, DnsClient
 from checks.dnshealth import FIRST_WAIT, ResolverHealth, first_wait
+from checks.dnssend import SOCKET_USES
 from checks.servers import Server
 from tests.support.worlds import world_zones
 from tui.sim.dns_server import DnsServer, Rule
