@@ -23,15 +23,11 @@ import socket
 import struct
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import dns.exception
-import dns.flags
 import dns.message
-import dns.name
 import dns.query
-import dns.rdatatype
 
 from checks.dnsanswer import (
     DnsResult,
@@ -50,9 +46,12 @@ if TYPE_CHECKING:
 
 Question = tuple[str, str, bool]
 """(name, type, recursive)."""
+Done = tuple[Question, DnsResult]
+"""A question that ended, with its result."""
 _Flight = tuple[socket.socket, Server, int]
 """One try in flight: the socket it left from, the server asked and the query id."""
 
+_HEADER = struct.Struct("!HHHHHH")
 POLL = 0.05
 """How often a batch looks at a canary's verdict while one is out."""
 NOT_ASKED_DOWN = "not asked: the resolver {servers} stopped answering (dns.resolver_down)"
@@ -89,8 +88,8 @@ def ask_many(
                 if question is None:
                     exhausted = True
                     break
-                if claim(question):
-                    yield from batch.start(question)
+                if claim(question) and (done := batch.start(question)) is not None:
+                    yield done
             if stop():
                 exhausted = True
             if batch.items:
@@ -99,22 +98,28 @@ def ask_many(
         batch.close()
 
 
-@dataclass(slots=True, eq=False)
 class _Pending:
-    """One question's progress: its tries in flight, its errors and when it gives up."""
+    """One question's progress: its tries in flight, its errors and when it gives up (a plain
+    slotted class: one is made per question, and the errors and refusals only when there are)."""
 
-    question: Question
-    wire: bytes
-    started: float
-    ends: float
-    cut: bool
-    errors: list[str] = field(default_factory=list)
-    refusals: dict[Server, int] = field(default_factory=dict)
-    flights: dict[_Flight, float] = field(default_factory=dict)
-    tried: list[Server] = field(default_factory=list)
-    server: Server = ("", 0)
-    sent_at: float = 0.0
-    timer: int = 0
+    __slots__ = ("cut", "ends", "errors", "flights", "question", "refusals", "sent_at", "server",
+                 "timer", "tried", "wire")  # fmt: skip
+
+    def __init__(self, question: Question, wire: bytes, ends: float, cut: bool) -> None:
+        self.question, self.wire, self.ends, self.cut = question, wire, ends, cut
+        self.errors: list[str] | None = None
+        self.refusals: dict[Server, int] | None = None
+        self.flights: dict[_Flight, float] = {}
+        self.tried: list[Server] = []
+        self.server: Server = ("", 0)
+        self.sent_at = 0.0
+        self.timer = 0
+
+    def failed(self, server: Server, error: str, *, refusals: int = 1) -> None:
+        """`server` answered with an error (or could not be sent to): counted against it."""
+        self.errors = [*(self.errors or ()), error]
+        self.refusals = self.refusals or {}
+        self.refusals[server] = self.refusals.get(server, 0) + refusals
 
 
 class Batch:
@@ -143,46 +148,53 @@ class Batch:
         self.serial = itertools.count()
         self.selector = selectors.DefaultSelector()
         self.ids = QueryIds()
-        self.pool = SocketPool(self.selector, self.ids, size=pool_size)
+        self.pool = SocketPool(self.selector, size=pool_size, linger=self.attempts * timeout)
+        self.single = servers[0] if len(servers) == 1 else None
+        self.families = {
+            server: socket.AF_INET6 if ":" in server[0] else socket.AF_INET for server in servers
+        }
         self.seen_version = health.version if health is not None else 0
+        self._waits: dict[Server, float] = {}
+        self._sends = 0
 
     def close(self) -> None:
         """Close every socket."""
         self.pool.close()
         self.selector.close()
 
-    def start(self, question: Question) -> Iterator[tuple[Question, DnsResult]]:
-        """Send a question's first try (or end it at once: not a DNS name, or nothing to ask)."""
+    def start(self, question: Question) -> Done | None:
+        """Send a question's first try; the question and its result when it ended at once (not
+        a DNS name, nothing to ask, no time left)."""
         problem = name_problem(question[0])
         if problem:  # a host an ESP listed may be no DNS name: not askable
-            yield question, _result(question, problem)
-            return
+            return question, _result(question, problem)
         now = time.monotonic()
         ends = now + self.attempts * self.timeout
         cut = self.deadline is not None and self.deadline < ends
         if self.deadline is not None and now >= self.deadline:
-            yield question, _result(question, "not asked: this host's time for DNS had run out")
-            return
-        item = _Pending(
-            question=question,
-            wire=question_wire(question[0], question[1]),
-            started=now,
-            ends=min(ends, self.deadline) if self.deadline is not None else ends,
-            cut=cut,
-        )
+            return question, _result(question, "not asked: this host's time for DNS had run out")
+        if self.deadline is not None:
+            ends = min(ends, self.deadline)
+        item = _Pending(question, question_wire(question[0], question[1]), ends, cut)
         self.items.add(item)
-        yield from self._send(item, now)
+        return self._send(item, now)
 
     def _next_server(self, item: _Pending) -> Server | None:
         """The server for the item's next try: the next in turn that is not down and has not
         refused `attempts` times, preferring one no canary is deciding about."""
+        refusals = item.refusals
+        if self.single is not None:  # the common case, kept cheap
+            server = self.single
+            refused = refusals is not None and refusals.get(server, 0) >= self.attempts
+            return None if refused or (self.health and self.health.down(server)) else server
         if not self.servers:
             return None
+        refusals = refusals or {}
         order = self.servers[len(item.tried) % len(self.servers) :] + self.servers
         usable = [
             server
             for server in dict.fromkeys(order)
-            if item.refusals.get(server, 0) < self.attempts
+            if refusals.get(server, 0) < self.attempts
             and not (self.health is not None and self.health.down(server))
         ]
         if self.health is not None and len(usable) > 1:
@@ -190,44 +202,53 @@ class Batch:
             usable = trusted or usable
         return usable[0] if usable else None
 
-    def _send(self, item: _Pending, now: float) -> Iterator[tuple[Question, DnsResult]]:
+    def _send(self, item: _Pending, now: float) -> Done | None:
         """Send the item's next try, or end it when no server or no time is left."""
         while now < item.ends:
             server = self._next_server(item)
             if server is None:
                 break
-            flags = 0x0100 if item.question[2] else 0
-            family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
-            sock = self.pool.take(family)
+            sock = self.pool.take(self.families[server], now)
             query_id = self.ids.next()
             while (sock, server, query_id) in self.flights:
                 query_id = (query_id + 1) & 0xFFFF
-            header = struct.pack("!HHHHHH", query_id, flags, 1, 0, 0, 0)
+            header = _HEADER.pack(query_id, 0x0100 if item.question[2] else 0, 1, 0, 0, 0)
             item.tried.append(server)
             try:
                 sock.sendto(header + item.wire, server)
             except OSError as error:
-                self.pool.release(sock)
                 reason = error.strerror or type(error).__name__
-                item.errors.append(f"{reason} ({server_text(*server)})")
-                item.refusals[server] = self.attempts
+                item.failed(server, f"{reason} ({server_text(*server)})", refusals=self.attempts)
                 continue
             flight = (sock, server, query_id)
             self.flights[flight] = item
             item.flights[flight] = now
             item.server, item.sent_at = server, now
-            srtt = self.health.srtt(server) if self.health is not None else None
-            first = self.first if self.first is not None else first_wait(self.timeout, srtt)
-            wait = min(self.timeout, first * 2 ** (item.tried.count(server) - 1))
+            tries = len(item.tried) if self.single else item.tried.count(server)
+            self._sends += 1
+            if not self._sends & 127:  # the round trips are read again every 128 tries
+                self._waits.clear()
+            wait = self._waits.get(server) or self._first_wait(server)
+            wait = min(wait * (1 << (tries - 1)), self.timeout)
             item.timer = next(self.serial)
             heapq.heappush(self.timers, (min(now + wait, item.ends), item.timer, item))
-            return
-        yield from self._finish(item, self._failure(item, out_of_time=now >= item.ends))
+            return None
+        return self._finish(item, self._failure(item, out_of_time=now >= item.ends))
+
+    def _first_wait(self, server: Server) -> float:
+        """The server's first wait, from its round trips (kept until the next reading)."""
+        if self.first is not None:
+            wait = self.first
+        else:
+            srtt = self.health.srtt(server) if self.health is not None else None
+            wait = first_wait(self.timeout, srtt)
+        self._waits[server] = wait
+        return wait
 
     def _failure(self, item: _Pending, *, out_of_time: bool) -> DnsResult:
         """The result of a question that got no usable answer, worded as every asker words it:
         the servers' errors, then why it stopped (a dead resolver, or no answer in time)."""
-        errors = list(item.errors)
+        errors = list(item.errors or ())
         down = [s for s in self.servers if self.health is not None and self.health.down(s)]
         if down and not out_of_time:
             errors.append(NOT_ASKED_DOWN.format(servers=", ".join(server_text(*s) for s in down)))
@@ -241,17 +262,16 @@ class Batch:
         name, rdtype, _recursive = item.question
         return error_result(name, rdtype, where, "; ".join(dict.fromkeys(errors)))
 
-    def _finish(self, item: _Pending, result: DnsResult) -> Iterator[tuple[Question, DnsResult]]:
-        """End the item: forget its tries (late answers to them are ignored) and yield it."""
+    def _finish(self, item: _Pending, result: DnsResult) -> Done:
+        """End the item: forget its tries (late answers to them are ignored)."""
         for flight in item.flights:
             del self.flights[flight]
-            self.pool.release(flight[0])
         item.flights.clear()
         item.timer = -1
         self.items.discard(item)
-        yield item.question, result
+        return item.question, result
 
-    def receive(self) -> Iterator[tuple[Question, DnsResult]]:
+    def receive(self) -> Iterator[Done]:
         """Read the answers that arrive before the next timer, then act on the timers due."""
         while self.timers and self.timers[0][2].timer != self.timers[0][1]:
             heapq.heappop(self.timers)  # a try answered, or superseded by a later one
@@ -266,45 +286,43 @@ class Batch:
                     wire, source = sock.recvfrom(65535)
                 except OSError:  # BlockingIOError: nothing more to read now
                     break
-                yield from self._answer(sock, wire, (source[0], source[1]))
+                if (done := self._answer(sock, wire, (source[0], source[1]))) is not None:
+                    yield done
         now = time.monotonic()
+        self.pool.reap(now)
         while self.timers and self.timers[0][0] <= now:
             _when, serial, item = heapq.heappop(self.timers)
-            if item.timer == serial:
-                yield from self._unanswered(item, now)
+            if item.timer == serial and (done := self._unanswered(item, now)) is not None:
+                yield done
         if self.health is not None and self.health.version != self.seen_version:
             self.seen_version = self.health.version
             for item in [item for item in self.items if self.health.down(item.server)]:
-                yield from self._send(item, now)
+                if (done := self._send(item, now)) is not None:
+                    yield done
 
-    def _unanswered(self, item: _Pending, now: float) -> Iterator[tuple[Question, DnsResult]]:
+    def _unanswered(self, item: _Pending, now: float) -> Done | None:
         """The item's last try got no answer within its wait: tell the health, try again."""
         if self.health is not None:
             self.health.silent(item.server, item.sent_at, self.timeout)
-        yield from self._send(item, now)
+        return self._send(item, now)
 
-    def _answer(
-        self, sock: socket.socket, wire: bytes, source: Server
-    ) -> Iterator[tuple[Question, DnsResult]]:
+    def _answer(self, sock: socket.socket, wire: bytes, source: Server) -> Done | None:
         if len(wire) < 2:
-            return
+            return None
         flight = (sock, source, int.from_bytes(wire[:2], "big"))
         item = self.flights.get(flight)
         if item is None:
-            return  # not from a server asked on this port, or not an id in flight: ignored
+            return None  # not from a server asked on this port, or not an id in flight: ignored
         now = time.monotonic()
         sent_at = item.flights.pop(flight)
         del self.flights[flight]
-        self.pool.release(sock)
         if self.on_reply is not None:
             self.on_reply(source, now - sent_at if len(item.tried) == 1 else None)
         result = self._interpret(item, wire, source, now)
         if result.status is not DnsStatus.ERROR:
-            yield from self._finish(item, result)
-            return
-        item.errors.append(result.error)
-        item.refusals[source] = item.refusals.get(source, 0) + 1
-        yield from self._send(item, now)
+            return self._finish(item, result)
+        item.failed(source, result.error)
+        return self._send(item, now)
 
     def _interpret(self, item: _Pending, wire: bytes, server: Server, now: float) -> DnsResult:
         name, rdtype, _recursive = item.question

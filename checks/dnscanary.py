@@ -17,9 +17,9 @@ def canary(server: Server, timeout: float) -> bool:
         on_reply=lambda source, _rtt: replies.append(source), first=timeout / 4,
     )  # fmt: skip
     try:
-        pending = list(batch.start((*CANARY, True)))
-        while batch.items and not pending:
-            pending = list(batch.receive())
+        done = batch.start((*CANARY, True)) is not None
+        while batch.items and not done:
+            done = any(True for _done in batch.receive())
     finally:
         batch.close()
     return bool(replies)

@@ -10,6 +10,7 @@ import os
 import selectors
 import socket
 import struct
+from collections import deque
 
 import dns.exception
 import dns.flags
@@ -56,52 +57,66 @@ def question_wire(name: str, rdtype: str) -> bytes:
     return encoded + struct.pack("!HH", dns.rdatatype.from_text(rdtype), 1)
 
 
-class SocketPool:
-    """UDP sockets on ports the OS picks at random, each carrying at most `uses` tries; a used-up
-    socket is closed once no try of it is still in flight."""
+class _Pooled:
+    """A socket of the pool and how many tries it carried."""
 
-    def __init__(self, selector: selectors.BaseSelector, ids: QueryIds, *, size: int) -> None:
+    __slots__ = ("sock", "tries")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock, self.tries = sock, 0
+
+
+class SocketPool:
+    """UDP sockets on ports the OS picks at random, taken in turn, each carrying at most
+    SOCKET_USES tries; a used-up socket keeps listening for `linger` seconds (the longest a try sent
+    from it can still be answered), then is closed."""
+
+    def __init__(self, selector: selectors.BaseSelector, *, size: int, linger: float) -> None:
         self._selector = selector
-        self._ids = ids
         self._size = max(1, size)
-        self._live: dict[int, list[socket.socket]] = {}
-        self._uses: dict[socket.socket, int] = {}
-        self._flights: dict[socket.socket, int] = {}
+        self._linger = linger
+        self._live: dict[int, list[_Pooled]] = {}  # per address family
+        self._retired: deque[tuple[float, socket.socket]] = deque()
+        self._turn = 0
         self.opened = 0
 
-    def take(self, family: int) -> socket.socket:
-        """A socket for one try (a random one of the live ones, or a new one)."""
-        live = self._live.setdefault(family, [])
+    def take(self, family: int, now: float) -> socket.socket:
+        """A socket for one try sent at `now` (a new one while the pool is not full)."""
+        live = self._live.get(family)
+        if live is None:
+            live = self._live[family] = []
         if len(live) < self._size:
             sock = socket.socket(family, socket.SOCK_DGRAM)
             sock.setblocking(False)
             self._selector.register(sock, selectors.EVENT_READ)
-            live.append(sock)
-            self._uses[sock], self._flights[sock] = 0, 0
             self.opened += 1
+            entry = _Pooled(sock)
+            live.append(entry)
         else:
-            sock = live[self._ids.next() % len(live)]
-        self._uses[sock] += 1
-        self._flights[sock] += 1
-        if self._uses[sock] >= SOCKET_USES:
-            live.remove(sock)
-        return sock
+            self._turn += 1
+            entry = live[self._turn % len(live)]
+        entry.tries += 1
+        if entry.tries >= SOCKET_USES:
+            live.remove(entry)
+            self._retired.append((now + self._linger, entry.sock))
+        return entry.sock
 
-    def release(self, sock: socket.socket) -> None:
-        """A try of `sock` ended; a used-up socket with none left in flight is closed."""
-        self._flights[sock] -= 1
-        if self._flights[sock] == 0 and self._uses[sock] >= SOCKET_USES:
-            self._close(sock)
+    def reap(self, now: float) -> None:
+        """Close the used-up sockets none of whose tries can be answered any more."""
+        while self._retired and self._retired[0][0] <= now:
+            self._close(self._retired.popleft()[1])
 
     def _close(self, sock: socket.socket) -> None:
         self._selector.unregister(sock)
         sock.close()
-        del self._uses[sock], self._flights[sock]
 
     def close(self) -> None:
         """Close every socket."""
-        for sock in list(self._uses):
-            self._close(sock)
+        for live in self._live.values():
+            for entry in live:
+                self._close(entry.sock)
+        while self._retired:
+            self._close(self._retired.popleft()[1])
         self._live.clear()
 
 
