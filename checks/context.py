@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from checks.dnsclient import DnsClient
+    from checks.dnshealth import ResolverHealth
 
 HOST_DNS_TIMEOUTS = 3
 """A host's DNS questions all end within this many timeouts of its start, however many time out."""
@@ -70,6 +71,8 @@ class CheckContext:
     blocklists: BlocklistSettings = field(default_factory=BlocklistSettings)
     cancelled: threading.Event = field(default_factory=threading.Event)
     check_authoritative: bool = True
+    name_servers: ResolverHealth | None = None
+    """The zones' name servers' round trips in this scan (no verdicts: a silent one is lame)."""
 
     def for_new_scan(self) -> CheckContext:
         """A copy whose DNS clients share one fresh answer cache, so re-checks see new data, and
@@ -84,6 +87,7 @@ class CheckContext:
             resolver=self.resolver.with_cache(cache, health),
             blocklist_resolver=self.blocklist_resolver.with_cache(cache, health),
             cancelled=threading.Event(),
+            name_servers=ResolverHealth(None),
         )
 
     def for_host(self) -> CheckContext:
@@ -100,8 +104,8 @@ class CheckContext:
         )
 
     def authoritative_client(self, address: str) -> DnsClient:
-        """A client asking one authoritative server, sharing this scan's cache and the host's
-        deadline (a silent name server is lame, not a dead resolver: no health record). Its
+        """A client asking one authoritative server, sharing this scan's cache, its record of the
+        name servers' round trips and the host's deadline. Its
         questions get two timeouts, like the resolver's, so that on a lossy network a lost answer
         or three do not make a live server look lame; a dead one costs no more than the host's
         deadline allows."""
@@ -112,5 +116,6 @@ class CheckContext:
             timeout=self.authoritative_timeout,
             attempts=2,
             cache=self.resolver.cache,
+            health=self.name_servers,
             deadline=self.resolver.deadline,
         )

@@ -240,8 +240,8 @@ class Batch:
         if self.first is not None:
             wait = self.first
         else:
-            srtt = self.health.srtt(server) if self.health is not None else None
-            wait = first_wait(self.timeout, srtt)
+            rto = self.health.rto(server) if self.health is not None else None
+            wait = first_wait(self.timeout, rto)
         self._waits[server] = wait
         return wait
 

@@ -2,6 +2,10 @@
 has stopped answering altogether, so that a dead resolver is asked nothing more and every host that
 needs it finishes at once instead of waiting out its own timeouts.
 
+Its round trips set how long a question waits before it is sent again (as TCP does: the smoothed
+round trip plus four times its variation), so a resolver that is slow on cache misses is not
+flooded with repeats while a lost answer on a steady one is asked for again at once.
+
 A resolver is suspected when a question gets no answer within its first wait and the resolver has
 said nothing at all since that question left; a canary question (`. NS`, which every recursive
 resolver holds in its cache) then decides: no answer to it within the timeout either, and nothing
@@ -25,16 +29,15 @@ Probe = Callable[[Server, float], bool]
 CANARY = (".", "NS")
 """The canary question: the root's name servers, in every recursive resolver's cache."""
 FIRST_WAIT = 0.3
-"""The longest first wait before a question is sent again (less with a short timeout)."""
-RTT_FACTOR = 4
-"""A resolver slower than usual is waited for this many round trips before asking again."""
+"""The shortest first wait before a question is sent again (less with a short timeout)."""
 
 
-def first_wait(timeout: float, srtt: float | None) -> float:
-    """How long to wait for an answer before asking again: a few round trips of this server, at
-    least min(FIRST_WAIT, timeout / 2), at most the timeout; later waits double."""
+def first_wait(timeout: float, rto: float | None) -> float:
+    """How long to wait for an answer before asking again: the server's retransmission timeout
+    (`ResolverHealth.rto`), at least min(FIRST_WAIT, timeout / 2), at most the timeout; later
+    waits double."""
     floor = min(FIRST_WAIT, timeout / 2)
-    return min(timeout, max(floor, RTT_FACTOR * srtt if srtt is not None else floor))
+    return min(timeout, max(floor, rto if rto is not None else floor))
 
 
 @dataclass(slots=True)
@@ -43,6 +46,7 @@ class _State:
 
     heard: float = float("-inf")
     srtt: float | None = None
+    rttvar: float = 0.0
     silent_since: float | None = None
     unanswered: int = 0
     probing: bool = False
@@ -51,9 +55,11 @@ class _State:
 
 
 class ResolverHealth:
-    """The servers of one scan as their answers and silences show them (shared by every thread)."""
+    """The servers of one scan as their answers and silences show them (shared by every thread).
+    Without a `probe` it only learns round trips (a zone's name servers: a silent one is lame,
+    which the authoritative check reports, not a dead resolver)."""
 
-    def __init__(self, probe: Probe, *, clock: Clock = time.monotonic) -> None:
+    def __init__(self, probe: Probe | None, *, clock: Clock = time.monotonic) -> None:
         self._probe = probe
         self._clock = clock
         self._lock = threading.Lock()
@@ -74,13 +80,25 @@ class ResolverHealth:
         with self._lock:
             state = self._state(server)
             state.heard, state.silent_since, state.unanswered = now, None, 0
-            if rtt is not None:
-                state.srtt = rtt if state.srtt is None else 0.875 * state.srtt + 0.125 * rtt
+            if rtt is None:
+                return
+            if state.srtt is None:  # RFC 6298's estimator
+                state.srtt, state.rttvar = rtt, rtt / 2
+            else:
+                state.rttvar = 0.75 * state.rttvar + 0.25 * abs(state.srtt - rtt)
+                state.srtt = 0.875 * state.srtt + 0.125 * rtt
 
     def srtt(self, server: Server) -> float | None:
         """The server's smoothed round-trip time in this scan (None before its first answer)."""
         with self._lock:
             return self._state(server).srtt
+
+    def rto(self, server: Server) -> float | None:
+        """How long an answer of the server may take before the question is sent again: the
+        smoothed round trip plus four times its variation (None before its first answer)."""
+        with self._lock:
+            state = self._state(server)
+            return None if state.srtt is None else state.srtt + 4 * state.rttvar
 
     def down(self, server: Server) -> str:
         """Why the server was found down, or "" while it is not."""
@@ -102,6 +120,8 @@ class ResolverHealth:
     def silent(self, server: Server, sent_at: float, timeout: float) -> None:
         """A question sent to `server` at `sent_at` got no answer for a while: if the server has
         said nothing since, ask the canary (on its own thread, one at a time per server)."""
+        if self._probe is None:
+            return
         with self._lock:
             state = self._state(server)
             if state.down or state.heard >= sent_at:
@@ -121,6 +141,7 @@ class ResolverHealth:
         ).start()
 
     def _decide(self, server: Server, timeout: float, started: float) -> None:
+        assert self._probe is not None
         answered = self._probe(server, timeout)
         now = self._clock()
         with self._changed:

@@ -107,12 +107,24 @@ def test_a_canary_answer_clears_the_suspicion() -> None:
     assert not health.down(server) and not health.claim(server) and not health.suspected(server)
 
 
-def test_the_first_wait_follows_the_round_trip_within_bounds() -> None:
+def test_the_first_wait_follows_the_round_trips_within_bounds() -> None:
     assert first_wait(2.0, None) == FIRST_WAIT
-    assert first_wait(2.0, 0.001) == FIRST_WAIT
-    assert first_wait(2.0, 0.2) == pytest.approx(0.8)
+    assert first_wait(2.0, 0.01) == FIRST_WAIT
+    assert first_wait(2.0, 0.8) == 0.8
     assert first_wait(2.0, 5.0) == 2.0
     assert first_wait(0.2, None) == pytest.approx(0.1)  # a short timeout still leaves tries
+    health = ResolverHealth(None, clock=FakeClock())
+    server = ("192.0.2.53", 53)
+    assert health.rto(server) is None
+    health.heard(server, rtt=0.1)
+    assert health.rto(server) == pytest.approx(0.3)  # 0.1 + 4 × 0.05
+    for _ in range(50):
+        health.heard(server, rtt=0.1)
+    assert health.rto(server) == pytest.approx(0.1, abs=0.01)  # a steady server: its round trip
+    health.heard(server, rtt=0.9)
+    assert health.rto(server) > 0.9  # a slow answer widens the wait at once
+    health.silent(server, sent_at=0.0, timeout=2.0)  # without a canary: never called down
+    assert not health.down(server) and not health.suspected(server)
 
 
 def test_the_canary_tells_a_silent_server_from_a_live_one(
