@@ -2,12 +2,13 @@
 alone is a batch of one.
 
 Each question is asked of the servers in turn and ends in one `DnsResult`, worded the same however
-it was asked. A question that gets no answer is sent again after a wait that starts at a few of the
-server's round trips and doubles up to the timeout, until its budget (`attempts` × timeout, cut
-short by a host's deadline) is spent; an answer to any of its tries counts, so one lost answer
-costs a short wait, not a timeout. A server that answers with an error (SERVFAIL, REFUSED, garbage)
-is asked at most `attempts` times; a truncated answer is asked again over TCP; a server the scan's
-`ResolverHealth` found down is not asked at all.
+it was asked. A question that gets no answer is sent again after a wait that starts at the
+server's retransmission timeout (from its round trips) and doubles up to the timeout, until its
+budget (`attempts` × timeout, cut short by a host's deadline) is spent; an answer to any of its
+tries counts, so one lost answer costs a short wait, not a timeout. A server that answers with an
+error (SERVFAIL, garbage) is asked at most `attempts` times, one that refuses only once; a
+truncated answer is asked again over TCP; a server the scan's `ResolverHealth` found down is not
+asked at all.
 
 Questions leave from a pool of UDP sockets on random source ports (`checks.dnssend`), so an answer
 must match a random port as well as a random 16-bit id. No thread per question; the question's
@@ -54,6 +55,8 @@ _Flight = tuple[socket.socket, Server, int]
 _HEADER = struct.Struct("!HHHHHH")
 POLL = 0.05
 """How often a batch looks at a canary's verdict while one is out."""
+REFUSALS = ("REFUSED", "NOTIMP")
+"""Answers a server gives by policy: it is not asked the same question again (another is)."""
 NOT_ASKED_DOWN = "not asked: the resolver {servers} stopped answering (dns.resolver_down)"
 
 
@@ -301,7 +304,15 @@ class Batch:
                     yield done
 
     def _unanswered(self, item: _Pending, now: float) -> Done | None:
-        """The item's last try got no answer within its wait: tell the health, try again."""
+        """The item's last try got no answer within its wait: tell the health, try again. A
+        first try waits on when the server has grown slower meanwhile (a burst of questions it
+        must look up): it is asked again only once its current wait is over too."""
+        if len(item.tried) == 1 and self.first is None and self.health is not None:
+            wait = first_wait(self.timeout, self.health.rto(item.server))
+            if item.sent_at + wait > now + 0.001 and item.sent_at + wait < item.ends:
+                item.timer = next(self.serial)
+                heapq.heappush(self.timers, (item.sent_at + wait, item.timer, item))
+                return None
         if self.health is not None:
             self.health.silent(item.server, item.sent_at, self.timeout)
         return self._send(item, now)
@@ -317,11 +328,12 @@ class Batch:
         sent_at = item.flights.pop(flight)
         del self.flights[flight]
         if self.on_reply is not None:
-            self.on_reply(source, now - sent_at if len(item.tried) == 1 else None)
+            self.on_reply(source, now - sent_at)  # each try has its own id: never ambiguous
         result = self._interpret(item, wire, source, now)
         if result.status is not DnsStatus.ERROR:
             return self._finish(item, result)
-        item.failed(source, result.error)
+        final = result.error.startswith(REFUSALS)  # the server will say the same again
+        item.failed(source, result.error, refusals=self.attempts if final else 1)
         return self._send(item, now)
 
     def _interpret(self, item: _Pending, wire: bytes, server: Server, now: float) -> DnsResult:

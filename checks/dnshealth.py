@@ -28,8 +28,9 @@ Probe = Callable[[Server, float], bool]
 
 CANARY = (".", "NS")
 """The canary question: the root's name servers, in every recursive resolver's cache."""
-FIRST_WAIT = 0.3
-"""The shortest first wait before a question is sent again (less with a short timeout)."""
+FIRST_WAIT = 0.5
+"""The shortest first wait before a question is sent again (less with a short timeout): longer
+than most answers a resolver has to look up, so that a burst of them is not sent twice."""
 
 
 def first_wait(timeout: float, rto: float | None) -> float:
@@ -75,7 +76,7 @@ class ResolverHealth:
         return state
 
     def heard(self, server: Server, rtt: float | None = None) -> None:
-        """`server` answered (anything, even an error); `rtt` when the answer was to a first try."""
+        """`server` answered (anything, even an error), `rtt` seconds after the try it answers."""
         now = self._clock()
         with self._lock:
             state = self._state(server)
