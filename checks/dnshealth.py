@@ -28,9 +28,9 @@ Probe = Callable[[Server, float], bool]
 
 CANARY = (".", "NS")
 """The canary question: the root's name servers, in every recursive resolver's cache."""
-FIRST_WAIT = 0.5
-"""The shortest first wait before a question is sent again (less with a short timeout): longer
-than most answers a resolver has to look up, so that a burst of them is not sent twice."""
+FIRST_WAIT = 0.3
+"""The shortest first wait before a question is sent again (less with a short timeout); a server
+that is slower than that waits for its own retransmission timeout instead (`rto`)."""
 
 
 def first_wait(timeout: float, rto: float | None) -> float:
