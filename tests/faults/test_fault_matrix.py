@@ -281,7 +281,7 @@ def test_fault(case: FaultCase, rig: Rig) -> None:
         assert {finding.severity for finding in found} == {case.severity}
         assert not set(case.absent) & set(report.codes()), "a false clean"
         assert report.health.rank <= case.severity.rank
-        assert all(case.evidence in f"{f.detail} {' '.join(f.evidence)}" for f in found)
+        assert all(case.evidence in f"{f.title} {f.detail} {' '.join(f.evidence)}" for f in found)
     for report in healthy:
         assert own_health(report, case) is Severity.OK, (report.host, report.findings)
     if case.said_once:

@@ -70,7 +70,7 @@ class FaultCase:
     fault of a resource every host shares (the resolver), where every row must carry the finding;
     `said_once` a finding that exactly one row of the fleet carries (a dead resolver) and that
     says nothing about that row's own host; `evidence` words the faulty host's `code` finding must
-    show (how the fault was ended); `mechanism` the seconds within which what ends the fault acts
+    show in its title, detail or evidence (how the fault was ended); `mechanism` the seconds within which what ends the fault acts
     (the case may take at most HANG_FACTOR times that); `lost` that answers were lost and asked for
     again (the resolver saw some question more than once).
     """
@@ -201,7 +201,8 @@ TLS_CASES = (
               setup=_serve(behaviour=HttpBehaviour(mode="reset_handshake")), absent=("tls.ok",)),
     FaultCase(klass=_TLS, name="accepts and never speaks", code="tls.handshake_failed",
               severity=Severity.FAIL, mechanism=WEB,
-              setup=_serve(behaviour=HttpBehaviour(mode="hang_after_accept")), absent=("tls.ok",)),
+              setup=_serve(behaviour=HttpBehaviour(mode="hang_after_accept")), absent=("tls.ok",),
+              evidence="timed out"),
     FaultCase(klass=_TLS, name="expired certificate", code="tls.expired", severity=Severity.FAIL,
               mechanism=WEB, setup=_serve(kind="expired"), absent=("tls.ok",)),
     FaultCase(klass=_TLS, name="wrong name", code="tls.hostname_mismatch", severity=Severity.FAIL,
@@ -210,7 +211,8 @@ TLS_CASES = (
               mechanism=WEB, setup=_serve(kind="untrusted"), absent=("tls.ok",)),
     FaultCase(klass=_TLS, name="HTTPS answer never finishes its headers", code="http.error",
               severity=Severity.UNKNOWN, mechanism=WEB,
-              setup=_serve(behaviour=HttpBehaviour(mode="hang_headers")), absent=("http.ok",)),
+              setup=_serve(behaviour=HttpBehaviour(mode="hang_headers")), absent=("http.ok",),
+              evidence=f"no complete HTTP answer within {CONNECT_TIMEOUT:g}s"),
 )  # fmt: skip
 
 
