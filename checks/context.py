@@ -72,7 +72,9 @@ class CheckContext:
     cancelled: threading.Event = field(default_factory=threading.Event)
     check_authoritative: bool = True
     name_servers: ResolverHealth | None = None
-    """The zones' name servers' round trips in this scan (no verdicts: a silent one is lame)."""
+    """The zones' name servers as this scan found them: their round trips, and which stopped
+    answering (each is then asked nothing more: a silent lame server costs one host its wait, not
+    every host of the zone)."""
 
     def for_new_scan(self) -> CheckContext:
         """A copy whose DNS clients share one fresh answer cache, so re-checks see new data, and
@@ -87,7 +89,7 @@ class CheckContext:
             resolver=self.resolver.with_cache(cache, health),
             blocklist_resolver=self.blocklist_resolver.with_cache(cache, health),
             cancelled=threading.Event(),
-            name_servers=ResolverHealth(None),
+            name_servers=ResolverHealth(canary),
         )
 
     def for_host(self) -> CheckContext:
@@ -105,7 +107,7 @@ class CheckContext:
 
     def authoritative_client(self, address: str) -> DnsClient:
         """A client asking one authoritative server, sharing this scan's cache, its record of the
-        name servers' round trips and the host's deadline. Its
+        name servers and the host's deadline. Its
         questions get two timeouts, like the resolver's, so that on a lossy network a lost answer
         or three do not make a live server look lame; a dead one costs no more than the host's
         deadline allows."""
@@ -118,4 +120,5 @@ class CheckContext:
             cache=self.resolver.cache,
             health=self.name_servers,
             deadline=self.resolver.deadline,
+            role="name server",
         )

@@ -57,7 +57,9 @@ POLL = 0.05
 """How often a batch looks at a canary's verdict while one is out."""
 REFUSALS = ("REFUSED", "NOTIMP")
 """Answers a server gives by policy: it is not asked the same question again (another is)."""
-NOT_ASKED_DOWN = "not asked: the resolver {servers} stopped answering (dns.resolver_down)"
+RESOLVER = "resolver"
+"""The role of servers whose death is said once as `dns.resolver_down` (a zone's name servers'
+is the authoritative check's `dns.lame_nameserver` or `dns.authoritative_failed`)."""
 
 
 def ask_many(
@@ -71,6 +73,7 @@ def ask_many(
     stop: Callable[[], bool] = lambda: False,
     health: ResolverHealth | None = None,
     deadline: float | None = None,
+    role: str = RESOLVER,
 ) -> Iterator[tuple[Question, DnsResult]]:
     """Yield each question with its result as answers arrive.
 
@@ -81,7 +84,7 @@ def ask_many(
     pool_size = min(POOL_SIZE, max(1, window // 8), len(questions))
     batch = Batch(
         servers=tuple(servers), timeout=timeout, attempts=attempts, health=health,
-        deadline=deadline, pool_size=pool_size,
+        deadline=deadline, pool_size=pool_size, role=role,
     )  # fmt: skip
     try:
         exhausted = False
@@ -140,8 +143,10 @@ class Batch:
         pool_size: int,
         on_reply: Callable[[Server, float | None], None] | None = None,
         first: float | None = None,
+        role: str = RESOLVER,
     ) -> None:
         self.servers, self.timeout, self.attempts = servers, timeout, max(1, attempts)
+        self.role = role
         self.first = first
         self.health, self.deadline = health, deadline
         self.on_reply = on_reply if on_reply is not None else health.heard if health else None
@@ -254,7 +259,7 @@ class Batch:
         errors = list(item.errors or ())
         down = [s for s in self.servers if self.health is not None and self.health.down(s)]
         if down and not out_of_time:
-            errors.append(NOT_ASKED_DOWN.format(servers=", ".join(server_text(*s) for s in down)))
+            errors.append(self._down_reason(down, asked=bool(item.tried)))
         elif item.flights or not errors:
             if item.cut:
                 errors.append("no answer before this host's time for DNS ran out")
@@ -264,6 +269,14 @@ class Batch:
         where = ", ".join(server_text(address, port) for address, port in self.servers)
         name, rdtype, _recursive = item.question
         return error_result(name, rdtype, where, "; ".join(dict.fromkeys(errors)))
+
+    def _down_reason(self, down: list[Server], *, asked: bool) -> str:
+        """Why a question ended without its answer because its servers were found dead (a
+        resolver's death cites the finding that says it once)."""
+        where = ", ".join(server_text(*server) for server in down)
+        what = "no answer" if asked else "not asked"
+        cited = " (dns.resolver_down)" if self.role == RESOLVER else ""
+        return f"{what}: the {self.role} {where} stopped answering{cited}"
 
     def _finish(self, item: _Pending, result: DnsResult) -> Done:
         """End the item: forget its tries (late answers to them are ignored)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import dns.resolver
 
 from checks.dnsanswer import DnsResult, DnsStatus, name_problem
-from checks.dnsbatch import Question, ask_many
+from checks.dnsbatch import RESOLVER, Question, ask_many
 from checks.dnshealth import ResolverHealth
 from checks.names import normalize
 from checks.servers import Server
@@ -142,8 +142,10 @@ class DnsClient:
         cache: AnswerCache | None = None,
         health: ResolverHealth | None = None,
         deadline: Deadline | None = None,
+        role: str = RESOLVER,
     ) -> None:
         self.servers = tuple(servers)
+        self.role = role
         self.timeout = timeout
         self.attempts = attempts
         self.cache = cache if cache is not None else AnswerCache()
@@ -153,14 +155,15 @@ class DnsClient:
     def with_cache(self, cache: AnswerCache, health: ResolverHealth | None = None) -> DnsClient:
         """The same client sharing `cache` and `health` (one of each per scan)."""
         return DnsClient(
-            self.servers, timeout=self.timeout, attempts=self.attempts, cache=cache, health=health
-        )
+            self.servers, timeout=self.timeout, attempts=self.attempts, cache=cache, health=health,
+            role=self.role,
+        )  # fmt: skip
 
     def with_deadline(self, deadline: Deadline | None) -> DnsClient:
         """The same client (cache and health shared) whose questions end by `deadline`."""
         return DnsClient(
             self.servers, timeout=self.timeout, attempts=self.attempts, cache=self.cache,
-            health=self.health, deadline=deadline,
+            health=self.health, deadline=deadline, role=self.role,
         )  # fmt: skip
 
     def query(self, name: str, rdtype: str, *, recursive: bool = True) -> DnsResult:
@@ -256,5 +259,5 @@ class DnsClient:
         return ask_many(
             questions, self.servers, timeout=self.timeout, attempts=self.attempts, window=window,
             claim=claim, stop=stop, health=self.health,
-            deadline=self.deadline.at if self.deadline is not None else None,
+            deadline=self.deadline.at if self.deadline is not None else None, role=self.role,
         )  # fmt: skip

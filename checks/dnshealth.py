@@ -1,16 +1,18 @@
-"""How each resolver of a scan is doing: when it last answered, how fast it answers, and whether it
-has stopped answering altogether, so that a dead resolver is asked nothing more and every host that
-needs it finishes at once instead of waiting out its own timeouts.
+"""How each server of a scan is doing (its resolvers; in a record of their own, its zones' name
+servers): when it last answered, how fast it answers, and whether it has stopped answering
+altogether, so that a dead server is asked nothing more and every host that needs it finishes at
+once instead of waiting out its own timeouts.
 
 Its round trips set how long a question waits before it is sent again (as TCP does: the smoothed
-round trip plus four times its variation), so a resolver that is slow on cache misses is not
+round trip plus four times its variation), so a server that is slow on cache misses is not
 flooded with repeats while a lost answer on a steady one is asked for again at once.
 
-A resolver is suspected when a question gets no answer within its first wait and the resolver has
-said nothing at all since that question left; a canary question (`. NS`, which every recursive
-resolver holds in its cache) then decides: no answer to it within the timeout either, and nothing
-else heard meanwhile, and the resolver is down for the rest of the scan. A zone whose own servers
-are dead does not look like this: the resolver keeps answering other questions, and the canary.
+A server is suspected when a question gets no answer within its first wait and the server has
+said nothing at all since that question left; a canary question (`. NS`: every recursive resolver
+holds it in its cache, and any server answers it somehow, if only with REFUSED) then decides: no
+answer to it within the timeout either, and nothing else heard meanwhile, and the server is down
+for the rest of the scan. A zone whose own servers are dead does not make its resolver look dead:
+the resolver keeps answering other questions, and the canary.
 """
 
 from __future__ import annotations

@@ -129,3 +129,16 @@ def test_a_name_server_that_loses_answers_is_not_called_lame(world: DnsWorld) ->
     assert "dns.lame_nameserver" not in report.codes()
     assert "dns.authoritative_failed" not in report.codes()
     assert world.authoritative.count("links-mg.brand.example", "ANY") == 3
+
+
+def test_a_silent_name_server_is_waited_for_once_per_scan(world: DnsWorld) -> None:
+    hosts = [f"h{index}.lame.example" for index in range(10)]  # ns2.lame.example never answers
+    reports = scan([Target(host=host) for host in hosts], world.context(timeout=TIMEOUT),
+                   concurrency=2)  # fmt: skip
+    lame = [
+        f.detail for report in reports for f in report.findings if f.code == "dns.lame_nameserver"
+    ]
+    assert len(lame) == len(hosts)  # still lame for every host: ns1 answered, ns2 did not
+    skipped = [detail for detail in lame if "the name server 127.0.0.3:" in detail]
+    assert len(skipped) >= len(hosts) // 2  # once found silent, it was not waited for again
+    assert not any("dns.resolver_down" in detail for detail in lame)
