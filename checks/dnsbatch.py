@@ -38,7 +38,7 @@ from checks.dnsanswer import (
     name_problem,
 )
 from checks.dnshealth import first_wait
-from checks.dnssend import POOL_SIZE, QueryIds, SocketPool, ask_over_tcp, question_wire
+from checks.dnssend import POOL_SIZE, Pooled, QueryIds, SocketPool, ask_over_tcp, question_wire
 from checks.dnswire import fast_interpret
 from checks.servers import Server, server_text
 
@@ -49,7 +49,7 @@ Question = tuple[str, str, bool]
 """(name, type, recursive)."""
 Done = tuple[Question, DnsResult]
 """A question that ended, with its result."""
-_Flight = tuple[socket.socket, Server, int]
+_Flight = tuple[Pooled, Server, int]
 """One try in flight: the socket it left from, the server asked and the query id."""
 
 _HEADER = struct.Struct("!HHHHHH")
@@ -156,7 +156,7 @@ class Batch:
         self.serial = itertools.count()
         self.selector = selectors.DefaultSelector()
         self.ids = QueryIds()
-        self.pool = SocketPool(self.selector, size=pool_size, linger=self.attempts * timeout)
+        self.pool = SocketPool(self.selector, size=pool_size)
         self.single = servers[0] if len(servers) == 1 else None
         self.families = {
             server: socket.AF_INET6 if ":" in server[0] else socket.AF_INET for server in servers
@@ -216,19 +216,24 @@ class Batch:
             server = self._next_server(item)
             if server is None:
                 break
-            sock = self.pool.take(self.families[server], now)
-            query_id = self.ids.next()
-            while (sock, server, query_id) in self.flights:
-                query_id = (query_id + 1) & 0xFFFF
-            header = _HEADER.pack(query_id, 0x0100 if item.question[2] else 0, 1, 0, 0, 0)
             item.tried.append(server)
             try:
-                sock.sendto(header + item.wire, server)
+                pooled = self.pool.take(self.families[server])
             except OSError as error:
+                item.failed(server, f"{error} ({server_text(*server)})", refusals=self.attempts)
+                continue
+            query_id = self.ids.next()
+            while (pooled, server, query_id) in self.flights:
+                query_id = (query_id + 1) & 0xFFFF
+            header = _HEADER.pack(query_id, 0x0100 if item.question[2] else 0, 1, 0, 0, 0)
+            try:
+                pooled.sock.sendto(header + item.wire, server)
+            except OSError as error:
+                self.pool.release(pooled)
                 reason = error.strerror or type(error).__name__
                 item.failed(server, f"{reason} ({server_text(*server)})", refusals=self.attempts)
                 continue
-            flight = (sock, server, query_id)
+            flight = (pooled, server, query_id)
             self.flights[flight] = item
             item.flights[flight] = now
             item.server, item.sent_at = server, now
@@ -282,6 +287,7 @@ class Batch:
         """End the item: forget its tries (late answers to them are ignored)."""
         for flight in item.flights:
             del self.flights[flight]
+            self.pool.release(flight[0])
         item.flights.clear()
         item.timer = -1
         self.items.discard(item)
@@ -295,17 +301,15 @@ class Batch:
         if self.health is not None and self.health.probing():
             wait = min(wait, POLL)
         for key, _events in self.selector.select(max(wait, 0.0)):
-            sock = key.fileobj
-            assert isinstance(sock, socket.socket)
-            while True:
+            pooled = key.data
+            while not pooled.retired or pooled.flights > 0:  # a closed socket reads no more
                 try:
-                    wire, source = sock.recvfrom(65535)
+                    wire, source = pooled.sock.recvfrom(65535)
                 except OSError:  # BlockingIOError: nothing more to read now
                     break
-                if (done := self._answer(sock, wire, (source[0], source[1]))) is not None:
+                if (done := self._answer(pooled, wire, (source[0], source[1]))) is not None:
                     yield done
         now = time.monotonic()
-        self.pool.reap(now)
         while self.timers and self.timers[0][0] <= now:
             _when, serial, item = heapq.heappop(self.timers)
             if item.timer == serial and (done := self._unanswered(item, now)) is not None:
@@ -330,16 +334,17 @@ class Batch:
             self.health.silent(item.server, item.sent_at, self.timeout)
         return self._send(item, now)
 
-    def _answer(self, sock: socket.socket, wire: bytes, source: Server) -> Done | None:
+    def _answer(self, pooled: Pooled, wire: bytes, source: Server) -> Done | None:
         if len(wire) < 2:
             return None
-        flight = (sock, source, int.from_bytes(wire[:2], "big"))
+        flight = (pooled, source, int.from_bytes(wire[:2], "big"))
         item = self.flights.get(flight)
         if item is None:
             return None  # not from a server asked on this port, or not an id in flight: ignored
         now = time.monotonic()
         sent_at = item.flights.pop(flight)
         del self.flights[flight]
+        self.pool.release(pooled)
         if self.on_reply is not None:
             self.on_reply(source, now - sent_at)  # each try has its own id: never ambiguous
         result = self._interpret(item, wire, source, now)

@@ -10,7 +10,6 @@ import os
 import selectors
 import socket
 import struct
-from collections import deque
 
 import dns.exception
 import dns.flags
@@ -25,7 +24,10 @@ from checks.servers import Server, server_text
 SOCKET_USES = 16
 """Tries a pooled socket carries before it is closed and a new one (a new port) takes its place."""
 POOL_SIZE = 32
-"""Sockets in use at once per address family, at most (fewer for small batches)."""
+"""Sockets taking new tries at once per address family, at most (fewer for small batches)."""
+OPEN_SOCKETS = 4
+"""Sockets open at once, at most this many times the pool's size: used-up ones wait for their last
+answer, and a server that answers slowly must not make a scan hold hundreds of them."""
 
 
 class QueryIds:
@@ -57,66 +59,84 @@ def question_wire(name: str, rdtype: str) -> bytes:
     return encoded + struct.pack("!HH", dns.rdatatype.from_text(rdtype), 1)
 
 
-class _Pooled:
-    """A socket of the pool and how many tries it carried."""
+class Pooled:
+    """A socket of the pool: how many tries it carried, how many are still in flight, and whether
+    it takes new ones (it is the data of its selector key)."""
 
-    __slots__ = ("sock", "tries")
+    __slots__ = ("flights", "retired", "sock", "tries")
 
     def __init__(self, sock: socket.socket) -> None:
-        self.sock, self.tries = sock, 0
+        self.sock, self.tries, self.flights, self.retired = sock, 0, 0, False
 
 
 class SocketPool:
     """UDP sockets on ports the OS picks at random, taken in turn, each carrying at most
-    SOCKET_USES tries; a used-up socket keeps listening for `linger` seconds (the longest a try sent
-    from it can still be answered), then is closed."""
+    SOCKET_USES tries; a used-up socket is closed as soon as none of its tries is in flight, and
+    no more than OPEN_SOCKETS times the pool's size are open at once (past that, the live ones
+    carry more tries until some close)."""
 
-    def __init__(self, selector: selectors.BaseSelector, *, size: int, linger: float) -> None:
+    def __init__(self, selector: selectors.BaseSelector, *, size: int) -> None:
         self._selector = selector
         self._size = max(1, size)
-        self._linger = linger
-        self._live: dict[int, list[_Pooled]] = {}  # per address family
-        self._retired: deque[tuple[float, socket.socket]] = deque()
+        self._cap = OPEN_SOCKETS * self._size
+        self._live: dict[int, list[Pooled]] = {}  # per address family
+        self._all: set[Pooled] = set()
         self._turn = 0
-        self.opened = 0
 
-    def take(self, family: int, now: float) -> socket.socket:
-        """A socket for one try sent at `now` (a new one while the pool is not full)."""
+    def take(self, family: int) -> Pooled:
+        """A socket for one try (a new one while the pool is not full; when the system has no
+        more sockets to give, the live ones carry on, and with none OSError)."""
         live = self._live.get(family)
         if live is None:
             live = self._live[family] = []
-        if len(live) < self._size:
-            sock = socket.socket(family, socket.SOCK_DGRAM)
-            sock.setblocking(False)
-            self._selector.register(sock, selectors.EVENT_READ)
-            self.opened += 1
-            entry = _Pooled(sock)
+        entry = self._open(family) if len(live) < self._size else None
+        if entry is not None:
             live.append(entry)
         else:
+            if not live:  # no socket at all: the caller reports the error
+                raise OSError("no UDP socket could be opened")
             self._turn += 1
             entry = live[self._turn % len(live)]
         entry.tries += 1
-        if entry.tries >= SOCKET_USES:
-            live.remove(entry)
-            self._retired.append((now + self._linger, entry.sock))
-        return entry.sock
+        entry.flights += 1
+        if entry.tries >= SOCKET_USES and len(self._all) < self._cap:
+            live.remove(entry)  # a new one takes its place (at the cap it carries on)
+            entry.retired = True
+        return entry
 
-    def reap(self, now: float) -> None:
-        """Close the used-up sockets none of whose tries can be answered any more."""
-        while self._retired and self._retired[0][0] <= now:
-            self._close(self._retired.popleft()[1])
+    def _open(self, family: int) -> Pooled | None:
+        if len(self._all) >= self._cap:
+            return None
+        try:
+            sock = socket.socket(family, socket.SOCK_DGRAM)
+        except OSError:  # out of file descriptors: the live sockets carry on
+            return None
+        sock.setblocking(False)
+        entry = Pooled(sock)
+        self._selector.register(sock, selectors.EVENT_READ, entry)
+        self._all.add(entry)
+        return entry
 
-    def _close(self, sock: socket.socket) -> None:
-        self._selector.unregister(sock)
-        sock.close()
+    def release(self, entry: Pooled) -> None:
+        """One try of `entry` ended (answered, or its question ended); a used-up socket with no
+        try left in flight is closed."""
+        entry.flights -= 1
+        if entry.retired and entry.flights <= 0:
+            self._close(entry)
+
+    def _close(self, entry: Pooled) -> None:
+        self._all.discard(entry)
+        self._selector.unregister(entry.sock)
+        entry.sock.close()
+
+    def open_sockets(self) -> int:
+        """How many sockets are open now."""
+        return len(self._all)
 
     def close(self) -> None:
         """Close every socket."""
-        for live in self._live.values():
-            for entry in live:
-                self._close(entry.sock)
-        while self._retired:
-            self._close(self._retired.popleft()[1])
+        for entry in list(self._all):
+            self._close(entry)
         self._live.clear()
 
 

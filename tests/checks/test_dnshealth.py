@@ -5,6 +5,7 @@ every question leaves from one of many random source ports."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -12,10 +13,11 @@ from collections.abc import Iterator
 import pytest
 
 from checks.dnsanswer import DnsStatus, unanswered
+from checks.dnsbatch import ask_many
 from checks.dnscanary import canary
 from checks.dnsclient import AnswerCache, Deadline, DnsClient
 from checks.dnshealth import FIRST_WAIT, ResolverHealth, first_wait
-from checks.dnssend import SOCKET_USES
+from checks.dnssend import OPEN_SOCKETS, POOL_SIZE, SOCKET_USES
 from checks.servers import Server
 from tests.support.worlds import world_zones
 from tui.sim.dns_server import DnsServer, Rule
@@ -148,6 +150,21 @@ def test_a_batch_leaves_from_many_random_ports_each_used_a_few_times(server: Dns
     assert len(set(ports)) >= 512 // SOCKET_USES
     assert max(ports.count(port) for port in set(ports)) <= SOCKET_USES
     assert all(client.query(name, rdtype).records == ("192.0.2.7",) for name, rdtype in names(512))
+
+
+def test_a_long_batch_holds_a_few_dozen_sockets_not_one_per_question(server: DnsServer) -> None:
+    client = DnsClient([server.server], cache=AnswerCache())
+    before = len(os.listdir("/proc/self/fd"))
+    most = 0
+    questions = [(name, rdtype, True) for name, rdtype in names(3000)]
+    for index, (_question, result) in enumerate(
+        ask_many(questions, client.servers, timeout=2.0, attempts=2, window=256)
+    ):
+        assert result.records == ("192.0.2.7",)
+        if index % 50 == 0:
+            most = max(most, len(os.listdir("/proc/self/fd")) - before)
+    assert most <= OPEN_SOCKETS * POOL_SIZE  # used-up sockets close after their last answer
+    assert len(os.listdir("/proc/self/fd")) <= before
 
 
 # Lost and truncated answers ---------------------------------------------------------------
