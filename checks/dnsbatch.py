@@ -323,7 +323,8 @@ class Batch:
     def _unanswered(self, item: _Pending, now: float) -> Done | None:
         """The item's last try got no answer within its wait: tell the health, try again. A
         first try waits on when the server has grown slower meanwhile (a burst of questions it
-        must look up): it is asked again only once its current wait is over too."""
+        must look up): it is asked again only once its current wait is over too. A question out
+        of time waits for a canary deciding about its server (at most the canary's timeout)."""
         if len(item.tried) == 1 and self.first is None and self.health is not None:
             wait = first_wait(self.timeout, self.health.rto(item.server))
             if item.sent_at + wait > now + 0.001 and item.sent_at + wait < item.ends:
@@ -332,6 +333,12 @@ class Batch:
                 return None
         if self.health is not None:
             self.health.silent(item.server, item.sent_at, self.timeout)
+            if now >= item.ends and not item.cut and self.health.suspected(item.server):
+                # out of time while a canary decides about its server: the verdict says how it
+                # ended (the resolver is dead, or this question's answer never came)
+                item.timer = next(self.serial)
+                heapq.heappush(self.timers, (now + POLL, item.timer, item))
+                return None
         return self._send(item, now)
 
     def _answer(self, pooled: Pooled, wire: bytes, source: Server) -> Done | None:

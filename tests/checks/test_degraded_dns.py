@@ -142,3 +142,21 @@ def test_a_silent_name_server_is_waited_for_once_per_scan(world: DnsWorld) -> No
     skipped = [detail for detail in lame if "the name server 127.0.0.3:" in detail]
     assert len(skipped) >= len(hosts) // 2  # once found silent, it was not waited for again
     assert not any("dns.resolver_down" in detail for detail in lame)
+
+
+def test_a_dead_blocklist_resolver_is_said_once_as_such(world: DnsWorld, silent: DnsServer) -> None:
+    ctx = world.context(timeout=TIMEOUT)
+    lists = DnsClient([silent.server], timeout=TIMEOUT, cache=ctx.resolver.cache)
+    ctx = dataclasses.replace(ctx, blocklist_resolver=lists, blocklists=BlocklistSettings())
+    hosts = ["links-mg.brand.example", "links-sg.brand.example", "links-sp.brand.example"]
+    reports = scan([Target(host=host) for host in hosts], ctx)
+    assert all("dns.ok" in report.codes() for report in reports)  # the resolver answered
+    said = [f for report in reports for f in report.findings if f.code == "dns.resolver_down"]
+    assert len(said) == 1
+    assert said[0].title == f"the blocklist resolver 127.0.0.1:{silent.port} is not answering"
+    assert "--blocklist-resolver IP[:PORT]" in said[0].fix
+    untested = [
+        f for report in reports for f in report.findings if f.code == "blocklist.not_tested"
+    ]
+    assert len(untested) == 3 * len(hosts)
+    assert all(f.title.endswith("not tested: resolver down") for f in untested)
