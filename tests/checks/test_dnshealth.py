@@ -182,10 +182,13 @@ def test_an_answer_lost_twice_is_asked_for_again_within_the_budget(server: DnsSe
 
 def test_a_truncated_answer_is_asked_again_over_tcp_only(server: DnsServer) -> None:
     server.set_rules([Rule(name="big.wide.test", truncate_udp=True)])
-    result = DnsClient([server.server], timeout=1.0).query("big.wide.test", "A")
-    assert len(result.records) == 59
-    transports = [query.transport for query in server.queries]
-    assert transports == ["udp", "tcp"]
+    for ask in ("alone", "in a batch"):
+        server.reset_log()
+        client = DnsClient([server.server], timeout=1.0, cache=AnswerCache())
+        if ask == "in a batch":
+            assert client.prefetch([("big.wide.test", "A")]) == 1
+        assert len(client.query("big.wide.test", "A").records) == 59
+        assert [query.transport for query in server.queries] == ["udp", "tcp"], ask
 
 
 # A resolver that stopped answering ---------------------------------------------------------
