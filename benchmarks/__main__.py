@@ -11,7 +11,7 @@ from pathlib import Path
 from benchmarks.email_parse import email_figures
 from benchmarks.fleet import BRANDS
 from benchmarks.report import Figure, results_markdown, table
-from benchmarks.suite import Plan, collect, figures, history_only
+from benchmarks.suite import PARTS, Plan, collect, figures, history_only
 
 RESULTS = Path(__file__).parent / "results.md"
 NOTES = (
@@ -53,6 +53,16 @@ NOTES = (
     "parsed in this process, the fastest of the runs; growth is each family's time at 4.2 MB over "
     "its time at 700 KB (6× for linear work). `python -m benchmarks --only email` measures these "
     "alone.",
+    "Broken networks (benchmarks/network.py), each beside the clean scan of the same 1,000-host "
+    "world and timed the same way: a resolver that swallows every question (the scan pointed at a "
+    "server that drops everything); the name servers of 5 of the 50 brands dead (every server "
+    "answers their names SERVFAIL only after three of our timeouts, as a resolver does after its "
+    "own), and one healthy host of such a brand scanned alone; 5 % of every server's UDP answers "
+    "lost, the same ones in every run (seeded by question and arrival). 'As in the clean run' "
+    "compares every row's finding codes.",
+    "DNS batch: distinct questions asked at once through DnsClient.prefetch (256 in flight, as a "
+    "scan asks them) against the undelayed loopback server of benchmarks/fast_dns.py, after one "
+    "warm-up run so that it answers from replies it built before: the client's own cost.",
     "Peak RSS is each child's own VmHWM (/proc/self/status): on Linux ru_maxrss carries the "
     "parent's peak over fork and exec, so a child of the world process (about 270 MB with 10,000 "
     "hosts' certificates) would report the world's size. The dashboard's scan child is measured "
@@ -68,38 +78,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="runs per figure (default 3)")
     parser.add_argument("--delay", type=float, help="seconds before every DNS answer (0.05)")
     parser.add_argument(
-        "--out", type=Path, help=f"results file (default {RESULTS}, none for --smoke)"
+        "--out", type=Path, help=f"results file (default {RESULTS}, none for --smoke or --only)"
     )
     parser.add_argument(
         "--only",
-        choices=("email", "history"),
-        help="measure one group of figures: email = the email reader, history = the scan history "
-        "(without the dashboard's first frame, which needs the benchmark world)",
-    )
-    parser.add_argument(
-        "--scans-only", action="store_true", help="only the headless fleet scans (no results file)"
+        action="append",
+        choices=(*PARTS, "email", "history"),
+        default=[],
+        help="measure only these figures (repeatable; default: all); history alone runs over a "
+        "generated fleet, without the dashboard's first frame",
     )
     parser.add_argument(
         "--sizes", type=_sizes, help="fleet sizes to scan, comma-separated (default 100,1000,10000)"
     )
     args = parser.parse_args(argv)
+    wanted = frozenset(args.only)
     plan = Plan.smoke() if args.smoke else Plan()
     plan = replace(
         plan,
         runs=args.runs or plan.runs,
         delay=args.delay or plan.delay,
         sizes=args.sizes or plan.sizes,
-        scans_only=args.scans_only,
+        only=wanted & frozenset(PARTS),
     )
     started = time.monotonic()
     rows: list[Figure] = []
     log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731 - a one-line logger
-    if args.only is None:
-        got = collect(plan, log)
-        rows = figures(plan, got)
-    elif args.only == "history":
-        rows = history_only(plan, log)
-    if not plan.scans_only and args.only in (None, "email"):
+    if not wanted or plan.only:
+        rows = figures(plan, collect(plan, log))
+    if "history" in wanted:
+        rows += history_only(plan, log)
+    if not wanted or "email" in wanted:
         email_sizes = {"small": 16 * 1024, "large": 96 * 1024} if args.smoke else {}
         rows += email_figures(plan.runs, **email_sizes)
     print(table(rows))
@@ -107,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         "Settings": f"delay {plan.delay * 1000:g} ms per DNS answer, concurrency {plan.concurrency}, "
         f"{plan.runs} runs per figure, {time.monotonic() - started:.0f} s in all",
     }
-    out = args.out or (None if args.smoke or args.only or args.scans_only else RESULTS)
+    out = args.out or (None if args.smoke or wanted else RESULTS)
     if out is not None:
         out.write_text(results_markdown(rows, settings, NOTES), encoding="utf-8")
         print(f"\nwritten to {out}", file=sys.stderr)

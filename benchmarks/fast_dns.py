@@ -1,6 +1,8 @@
 """A loopback UDP DNS server for load: the test server's own `resolve()` over the same zones, but each
 distinct query's reply is built once (a repeated query is answered from its bytes, all but the id)
-and every reply is sent after `delay` by one timer thread.
+and every reply is sent after `delay` by one timer thread. The test server's fault rules apply too
+(`tui.sim.dns_server.Rule`: dropped questions, lost answers, a late error), for the degraded-network
+figures.
 
 The test server (`tui.sim.dns_server.DnsServer`) starts a thread per request and rebuilds every
 answer; on this 2-core machine it tops out near 1,000 questions a second even with no delay, so a
@@ -14,17 +16,25 @@ import heapq
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import dns.exception
 import dns.flags
 import dns.message
 import dns.name
+import dns.rcode
 import dns.rdatatype
 import dns.zone
 
 from checks.names import normalize
-from tui.sim.dns_server import EDNS_PAYLOAD, QueryRecord, build_response, to_wire
+from tui.sim.dns_server import (
+    EDNS_PAYLOAD,
+    Occurrences,
+    QueryRecord,
+    Rule,
+    build_response,
+    to_wire,
+)
 from tui.sim.zones import Answer, resolve
 
 
@@ -39,9 +49,12 @@ class DelayedDnsServer:
         port: int = 0,
         authoritative: bool = False,
         delay: float = 0.0,
+        rules: Sequence[Rule] = (),
     ) -> None:
         self.authoritative = authoritative
         self.delay = delay
+        self._rules = tuple(rules)
+        self._seen = Occurrences()
         self._host, self._requested_port, self._port = host, port, port
         self._lock = threading.Lock()
         self._due = threading.Condition(self._lock)
@@ -109,9 +122,15 @@ class DelayedDnsServer:
         return len({(q.qname, q.rdtype, q.recursion_desired) for q in self.queries})
 
     def reset_log(self) -> None:
-        """Forget the questions received so far."""
+        """Forget the questions received so far (and how often each came, for lost answers)."""
         with self._lock:
             self._log.clear()
+            self._seen.clear()
+
+    def set_rules(self, rules: Sequence[Rule]) -> None:
+        """Apply `rules` (the first that matches a question wins) from now on."""
+        with self._lock:
+            self._rules = tuple(rules)
 
     def replace_zones(self, zones: Mapping[str, dns.zone.Zone]) -> None:
         """Serve `zones` from now on."""
@@ -128,30 +147,52 @@ class DelayedDnsServer:
                 continue
             except OSError:
                 return
-            reply = self._reply(wire)
+            record, reply = self._reply(wire)
+            if record is not None and self._rules:
+                reply, extra = self._apply_rules(record, wire, reply)
+            else:
+                extra = 0.0
             if reply is not None:
-                self._schedule(reply, client)
+                self._schedule(reply, client, extra)
 
-    def _reply(self, wire: bytes) -> bytes | None:
-        """The reply to one query: from the answers built before when the same query (all but
-        its id) came already, else resolved, built and kept."""
+    def _apply_rules(
+        self, record: QueryRecord, wire: bytes, reply: bytes | None
+    ) -> tuple[bytes | None, float]:
+        """The reply after the first matching rule (None: nothing is sent), and its extra delay."""
+        with self._lock:
+            rule = next((rule for rule in self._rules if rule.matches(record)), None)
+            seen = self._seen.next(record) if rule is not None else 0
+        if rule is None:
+            return reply, 0.0
+        if rule.drop or rule.loses(record, seen):
+            return None, 0.0
+        if rule.rcode is not None:
+            query = dns.message.from_wire(wire)
+            response = dns.message.make_response(query, recursion_available=True)
+            response.set_rcode(dns.rcode.from_text(rule.rcode))
+            reply = response.to_wire()
+        return reply, rule.delay
+
+    def _reply(self, wire: bytes) -> tuple[QueryRecord | None, bytes | None]:
+        """The question and the reply to one query: from the answers built before when the same
+        query (all but its id) came already, else resolved, built and kept."""
         if len(wire) < 12:
-            return None
+            return None, None
         key = wire[2:]
         with self._lock:
             known = self._answers.get(key)
             if known is not None:
                 self._log.append(known[0])
-                return wire[:2] + known[1][2:]
+                return known[0], wire[:2] + known[1][2:]
         return self._build(wire, key)
 
-    def _build(self, wire: bytes, key: bytes) -> bytes | None:
+    def _build(self, wire: bytes, key: bytes) -> tuple[QueryRecord | None, bytes | None]:
         try:
             query = dns.message.from_wire(wire)
         except (dns.exception.DNSException, ValueError):
-            return None
+            return None, None
         if len(query.question) != 1:
-            return None
+            return None, None
         question = query.question[0]
         qname = normalize(question.name.to_text())
         recursion = bool(query.flags & dns.flags.RD)
@@ -165,7 +206,7 @@ class DelayedDnsServer:
         with self._lock:
             if zones is self._zones:
                 self._answers[key] = (record, reply)
-        return reply
+        return record, reply
 
     def _resolve(
         self, zones: dict[dns.name.Name, dns.zone.Zone], name: dns.name.Name, rdtype: int
@@ -188,10 +229,11 @@ class DelayedDnsServer:
                 return answer
         return resolve(zones, name, kind, authoritative=self.authoritative)
 
-    def _schedule(self, reply: bytes, client: tuple[str, int]) -> None:
+    def _schedule(self, reply: bytes, client: tuple[str, int], extra: float = 0.0) -> None:
         with self._due:
             self._serial += 1
-            heapq.heappush(self._heap, (time.monotonic() + self.delay, self._serial, reply, client))
+            due = time.monotonic() + self.delay + extra
+            heapq.heappush(self._heap, (due, self._serial, reply, client))
             self._due.notify()
 
     def _send(self) -> None:

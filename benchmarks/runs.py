@@ -51,6 +51,7 @@ class ScanRun:
     questions: int
     bounds: Bounds
     load: float
+    codes: dict[str, tuple[str, ...]]
     api_requests: int = 0
     """ESP API requests the scan made (domain lists, then the click figures)."""
 
@@ -77,7 +78,10 @@ def scan_once(world: World, *, concurrency: int, first: int = 0) -> ScanRun:
     hosts = world.hosts[:first] if first else world.hosts
     recursive = world.resolver.queries
     direct = (world.authoritative.queries, world.lame.queries)
+    codes = data["codes"]
+    assert isinstance(codes, dict)
     return ScanRun(
+        codes={str(key): tuple(value) for key, value in codes.items()},
         hosts=len(hosts),
         concurrency=concurrency,
         wall=float(str(data["wall"])),

@@ -30,13 +30,21 @@ def first_keys(info: Path, count: int) -> tuple[str, ...]:
     return tuple(row_key(host.account, host.host) for host in make_fleet(size)[:count])
 
 
-def run_scan(info: Path, concurrency: int, first: int = 0) -> dict[str, object]:
-    """Scan the fleet (or its `first` hosts) once; the figures of that run."""
-    keys = first_keys(info, first) if first else ()
+def run_scan(
+    info: Path,
+    concurrency: int,
+    first: int = 0,
+    *,
+    keys: tuple[str, ...] = (),
+    resolvers: tuple[str, ...] = (),
+) -> dict[str, object]:
+    """Scan the fleet (or its `first` hosts, or the rows `keys`) once, through the world's
+    resolver or `resolvers`; the figures of that run."""
+    keys = keys or (first_keys(info, first) if first else ())
     with tempfile.TemporaryDirectory(prefix="trackdeck-bench-audit-") as directory:
         audit = Path(directory) / "audit.jsonl"
         with bench_session(
-            info, concurrency=concurrency, audit=audit, scan_in_child=False
+            info, concurrency=concurrency, audit=audit, scan_in_child=False, resolvers=resolvers
         ) as session:
             fleet = session.fleet_scan(only_keys=keys)
             started = time.perf_counter()
@@ -59,8 +67,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("info", type=Path)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--first", type=int, default=0, help="scan only the first N hosts")
+    parser.add_argument("--key", action="append", default=[], help="scan only this row")
+    parser.add_argument("--resolver", action="append", default=[], help="instead of the world's")
     args = parser.parse_args(argv)
-    sys.stdout.write(json.dumps(run_scan(args.info, args.concurrency, args.first)) + "\n")
+    figures = run_scan(
+        args.info,
+        args.concurrency,
+        args.first,
+        keys=tuple(args.key),
+        resolvers=tuple(args.resolver),
+    )
+    sys.stdout.write(json.dumps(figures) + "\n")
     return 0
 
 

@@ -95,10 +95,16 @@ def _no_dqs_key() -> str | None:
 
 @contextmanager
 def bench_session(
-    info_path: Path, *, concurrency: int, audit: Path, scan_in_child: bool
+    info_path: Path,
+    *,
+    concurrency: int,
+    audit: Path,
+    scan_in_child: bool,
+    resolvers: tuple[str, ...] = (),
 ) -> Iterator[Session]:
     """The session over the world described at `info_path`, scanning at `concurrency`; the
-    dashboard scans in a child process (`scan_in_child`), the headless scan in its own process."""
+    dashboard scans in a child process (`scan_in_child`), the headless scan in its own process;
+    `resolvers` instead of the world's (a dead one, for the degraded-network figures)."""
     info = load_info(info_path)
     inventory_path = Path(str(info["inventory"]))
     inventory = parse_inventory(
@@ -106,8 +112,8 @@ def bench_session(
     )
     settings = inventory.settings
     options = NetworkOptions(
-        resolvers=settings.resolvers,
-        blocklist_resolvers=settings.resolvers,
+        resolvers=resolvers or settings.resolvers,
+        blocklist_resolvers=resolvers or settings.resolvers,
         ca_bundle=settings.ca_bundle,
         timeout=settings.timeout,
         concurrency=concurrency,

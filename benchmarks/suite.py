@@ -10,12 +10,25 @@ from pathlib import Path
 
 from benchmarks.dashboard import DashboardFigures, run_dashboard
 from benchmarks.history import HistoryFigures, generated, inventory_subjects, run_history
+from benchmarks.network import (
+    BatchRun,
+    Degraded,
+    batch_figure,
+    batch_once,
+    batch_server,
+    collect_degraded,
+    degraded_figures,
+)
 from benchmarks.report import Figure, Sample, percentile
 from benchmarks.runs import PeerRun, ScanRun, load_average, peer_once, scan_once
 from benchmarks.session import load_info
 from benchmarks.world import World, bench_world
 
 Log = Callable[[str], None]
+PARTS = ("scans", "serial", "peers", "dashboard", "memory", "batch", "degraded")
+"""What `python -m benchmarks --only` can select (every part when none is named)."""
+BATCH_QUESTIONS = 20000
+"""Questions of the batch-speed figure (`benchmarks/batch_child.py`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,8 +49,25 @@ class Plan:
     history_hosts: int = 10000
     history_scans: int = 8760
     """A year of hourly scans of the dashboard's fleet."""
-    scans_only: bool = False
-    """Only the headless fleet scans of `sizes` (`python -m benchmarks --scans-only`)."""
+    only: frozenset[str] = frozenset()
+    batch_questions: int = BATCH_QUESTIONS
+
+    def wants(self, part: str) -> bool:
+        """Whether `part` (one of PARTS) is measured in this run."""
+        return not self.only or part in self.only
+
+    def parts_at(self, size: int) -> set[str]:
+        """The selected parts that run in the world of `size` hosts."""
+        parts = {"scans"} if self.wants("scans") else set()
+        if size == self.reference:
+            parts |= {part for part in ("serial", "peers", "degraded") if self.wants(part)}
+            if "degraded" in parts:
+                parts.add("scans")  # the clean run the broken networks are compared with
+        if size == self.dashboard_size and self.wants("dashboard"):
+            parts.add("dashboard")
+        if size == self.memory_size and self.wants("memory"):
+            parts.add("memory")
+        return parts
 
     @classmethod
     def smoke(cls) -> Plan:
@@ -46,6 +76,7 @@ class Plan:
             sizes=(1000,), runs=1, delay=0.002, serial=(10, 20), dashboard_size=100,
             presses=5, peer_domains=100, memory_size=1000, warm_up=False,
             history_hosts=500, history_scans=24,
+            batch_questions=2000,
         )  # fmt: skip
 
 
@@ -63,34 +94,60 @@ class Collected:
     refusing: PeerRun | None = None
     history: HistoryFigures | None = None
     history_dashboard: DashboardFigures | None = None
+    batches: list[BatchRun] = field(default_factory=list)
+    degraded: Degraded = field(default_factory=Degraded)
+    timeout: float = 0.0
 
 
 def collect(plan: Plan, log: Log) -> Collected:
-    """Start each world once and make every run that belongs to it."""
+    """Start each world once and make every selected run that belongs to it."""
     got = Collected()
     for size in plan.sizes:
-        log(f"starting a world of {size} hosts (delay {plan.delay * 1000:g} ms)")
-        with bench_world(size, delay=plan.delay) as world:
-            got.scans[size] = []
-            for run in range(plan.runs):
-                got.scans[size].append(scan_once(world, concurrency=plan.concurrency))
-                log(f"  scan {run + 1}/{plan.runs}: {got.scans[size][-1].wall:.2f} s")
-            if plan.scans_only:
-                continue
-            if size == plan.reference:
-                _serial_runs(world, plan, got, log)
-                _peer_runs(world, plan, got, log)
-            if size == plan.dashboard_size:
-                _dashboard_runs(world, plan, got, log)
-            if size == plan.memory_size:  # one dashboard over the largest fleet, for its memory
-                got.large_dashboard_load = load_average()
-                got.large_dashboard = run_dashboard(world.info_path, presses=0, timeout=600.0)
-                log(f"  dashboard over {size} hosts: {got.large_dashboard.rss_mb:.0f} MB")
-    if plan.dashboard_size not in plan.sizes and not plan.scans_only:
+        parts = plan.parts_at(size)
+        if parts:
+            log(f"starting a world of {size} hosts (delay {plan.delay * 1000:g} ms)")
+            with bench_world(size, delay=plan.delay) as world:
+                _world_runs(world, parts, plan, got, log)
+    if plan.wants("dashboard") and plan.dashboard_size not in plan.sizes:
         log(f"starting a world of {plan.dashboard_size} hosts for the dashboard")
         with bench_world(plan.dashboard_size, delay=plan.delay) as world:
             _dashboard_runs(world, plan, got, log)
+    if plan.wants("batch"):
+        _batch_runs(plan, got, log)
     return got
+
+
+def _world_runs(world: World, parts: set[str], plan: Plan, got: Collected, log: Log) -> None:
+    """The selected runs in the started world."""
+    size = len(world.hosts)
+    if "scans" in parts:
+        got.scans[size] = []
+        for run in range(plan.runs):
+            got.scans[size].append(scan_once(world, concurrency=plan.concurrency))
+            log(f"  scan {run + 1}/{plan.runs}: {got.scans[size][-1].wall:.2f} s")
+    if "serial" in parts:
+        _serial_runs(world, plan, got, log)
+    if "peers" in parts:
+        _peer_runs(world, plan, got, log)
+    if "degraded" in parts:
+        got.degraded = collect_degraded(world, plan.runs, plan.concurrency, log)
+        got.timeout = world.timeout
+    if "dashboard" in parts:
+        _dashboard_runs(world, plan, got, log)
+    if "memory" in parts:  # one dashboard over the largest fleet, for its memory
+        got.large_dashboard_load = load_average()
+        got.large_dashboard = run_dashboard(world.info_path, presses=0, timeout=600.0)
+        log(f"  dashboard over {size} hosts: {got.large_dashboard.rss_mb:.0f} MB")
+
+
+def _batch_runs(plan: Plan, got: Collected, log: Log) -> None:
+    """The batch's questions per second against an undelayed server (after one warm-up run, so
+    that the server answers every question from a reply it built before)."""
+    with batch_server() as server:
+        batch_once(server.port, plan.batch_questions)
+        for _run in range(plan.runs):
+            got.batches.append(batch_once(server.port, plan.batch_questions))
+            log(f"  batch: {got.batches[-1].per_second:,.0f} questions/s")
 
 
 def _serial_runs(world: World, plan: Plan, got: Collected, log: Log) -> None:
@@ -217,6 +274,8 @@ def serial_figures(plan: Plan, got: Collected) -> list[Figure]:
 
 def question_figures(plan: Plan, got: Collected) -> list[Figure]:
     """DNS questions per host, counted at the servers, and whether the findings stayed identical."""
+    if not got.scans:
+        return []
     figures = []
     for size, runs in got.scans.items():
         per_host = sorted({round(run.per_host, 3) for run in runs})
@@ -401,15 +460,27 @@ def history_only(plan: Plan, log: Log) -> list[Figure]:
     return history_figures(plan, got)
 
 
+def broken_network_figures(plan: Plan, got: Collected) -> list[Figure]:
+    """The scans on a broken network, beside the clean one of the same world."""
+    return degraded_figures(got.degraded, got.scans.get(plan.reference, []), got.timeout)
+
+
+def batch_figures(plan: Plan, got: Collected) -> list[Figure]:
+    """The DNS batch's own speed."""
+    return [batch_figure(got.batches, plan.batch_questions)] if got.batches else []
+
+
 def figures(plan: Plan, got: Collected) -> list[Figure]:
     """Every figure, in the order of the issue."""
     return [
         *scan_figures(plan, got),
+        *broken_network_figures(plan, got),
         *serial_figures(plan, got),
         *question_figures(plan, got),
         *dashboard_figures(plan, got),
         *memory_figures(plan, got),
         *peer_figures(plan, got),
+        *batch_figures(plan, got),
         *history_figures(plan, got),
     ]
 

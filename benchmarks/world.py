@@ -58,6 +58,7 @@ class World:
     delay: float
     esps: SimulatedEsps | None = None
     """The simulated ESP accounts the world serves (their calls are counted)."""
+    timeout: float = DEFAULT_TIMEOUT
 
     def api_requests(self) -> int:
         """ESP API requests the simulated accounts have answered so far."""
@@ -189,4 +190,5 @@ def bench_world(
             info_path=info_path,
             delay=delay,
             esps=esps,
+            timeout=timeout,
         )

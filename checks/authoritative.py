@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from checks.context import CheckContext
 from checks.dns import HostDns, zone_candidates
-from checks.dnsanswer import DnsResult, DnsStatus
+from checks.dnsanswer import DnsResult, DnsStatus, unanswered
 from checks.model import Finding, Severity
 from checks.names import normalize
 
@@ -35,9 +35,12 @@ class AuthView:
 
 
 def find_zone(resolved: HostDns, ctx: CheckContext) -> str | None:
-    """The apex of the zone holding the host: the nearest name that owns an SOA."""
+    """The apex of the zone holding the host: the nearest name that owns an SOA. The host itself is
+    asked only when it is no alias and the resolver answered for it: its parents' SOA are asked
+    ahead of the host, its own would be one more silent question (in a zone whose servers are
+    dead, a whole extra timeout)."""
     for name in zone_candidates(resolved.host):
-        if name == resolved.host and resolved.has_cname:
+        if name == resolved.host and (resolved.has_cname or resolved.no_answer):
             continue
         answer = ctx.resolver.query(name, "SOA")
         if answer.status is DnsStatus.ANSWER and not answer.cnames:
@@ -49,7 +52,9 @@ def nameservers(zone: str, ctx: CheckContext) -> tuple[tuple[str, str], ...]:
     """(name server, address) pairs for the zone, resolved through the resolver."""
     answer = ctx.resolver.query(zone, "NS")
     pairs: list[tuple[str, str]] = []
-    for ns_name in sorted(normalize(record) for record in answer.records):
+    ns_names = sorted(normalize(record) for record in answer.records)
+    ctx.resolver.prefetch((name, rdtype) for name in ns_names for rdtype in ("A", "AAAA"))
+    for ns_name in ns_names:
         for rdtype in ("A", "AAAA"):
             addresses = ctx.resolver.query(ns_name, rdtype)
             pairs.extend((ns_name, address) for address in addresses.records)
@@ -62,7 +67,7 @@ def ask_server(host: str, ns_name: str, address: str, ctx: CheckContext) -> Auth
     client = ctx.authoritative_client(address)
     label = f"{ns_name} ({address})"
     answer = client.query(host, "ANY", recursive=False)
-    if answer.status is DnsStatus.ERROR and "timeout" in answer.error:
+    if unanswered(answer):
         return AuthView(
             server=label,
             cname=None,

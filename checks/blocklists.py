@@ -123,7 +123,8 @@ def _classify(
         reason = f"{queried} answered NOERROR without an A record, which no list answers"
         return NOT_TESTED, "NOERROR without an A record", reason
     if result.status is DnsStatus.ERROR:
-        return NOT_TESTED, "lookup failed", f"the lookup of {queried} failed: {result.error}"
+        meaning = "resolver down" if "dns.resolver_down" in result.error else "lookup failed"
+        return NOT_TESTED, meaning, f"the lookup of {queried} failed: {result.error}"
     problem = _canary_problem(spec, canary)
     if problem:
         reason = f"{queried} answered NXDOMAIN, but {problem}, so that NXDOMAIN proves nothing"
@@ -183,6 +184,8 @@ def _resolver_fix(spec: ListSpec, result: DnsResult, canary: DnsResult) -> str:
     errored = DnsStatus.ERROR in (result.status, canary.status)
     server = result.server or canary.server or "the blocklist resolver"
     then = spec.resolver_fix
+    if any("dns.resolver_down" in answer.error for answer in (result, canary)):
+        return "Give a blocklist resolver that answers (the fix of dns.resolver_down), then retry."
     return _fix_template(spec, seen, errored).format(
         server=server,
         then=then,

@@ -5,12 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from checks.dnsclient import DnsClient
+    from checks.dnshealth import ResolverHealth
+
+HOST_DNS_TIMEOUTS = 3
+"""A host's DNS questions all end within this many timeouts of its start, however many time out."""
 
 Dialer = Callable[[str, int, float], socket.socket]
 """Opens a TCP connection to (address, port) within a timeout; the test seam for TLS and HTTP."""
@@ -66,26 +71,54 @@ class CheckContext:
     blocklists: BlocklistSettings = field(default_factory=BlocklistSettings)
     cancelled: threading.Event = field(default_factory=threading.Event)
     check_authoritative: bool = True
+    name_servers: ResolverHealth | None = None
+    """The zones' name servers as this scan found them: their round trips, and which stopped
+    answering (each is then asked nothing more: a silent lame server costs one host its wait, not
+    every host of the zone)."""
 
     def for_new_scan(self) -> CheckContext:
-        """A copy whose DNS clients share one fresh answer cache, so re-checks see new data."""
+        """A copy whose DNS clients share one fresh answer cache, so re-checks see new data, and
+        one record of which resolvers still answer."""
+        from checks.dnscanary import canary  # noqa: PLC0415 - dnspython loads on first scan
         from checks.dnsclient import AnswerCache  # noqa: PLC0415 - dnspython loads on first scan
+        from checks.dnshealth import ResolverHealth  # noqa: PLC0415 - loads with the DNS client
 
-        cache = AnswerCache()
+        cache, health = AnswerCache(), ResolverHealth(canary)
         return replace(
             self,
-            resolver=self.resolver.with_cache(cache),
-            blocklist_resolver=self.blocklist_resolver.with_cache(cache),
+            resolver=self.resolver.with_cache(cache, health),
+            blocklist_resolver=self.blocklist_resolver.with_cache(cache, health),
             cancelled=threading.Event(),
+            name_servers=ResolverHealth(canary),
+        )
+
+    def for_host(self) -> CheckContext:
+        """A copy for one host: its DNS questions (resolver, lists, name servers) all end within
+        HOST_DNS_TIMEOUTS timeouts from now, so no host waits out timeout after timeout."""
+        from checks.dnsclient import Deadline  # noqa: PLC0415 - dnspython loads on first scan
+
+        seconds = HOST_DNS_TIMEOUTS * self.resolver.timeout
+        deadline = Deadline(at=time.monotonic() + seconds, seconds=seconds)
+        return replace(
+            self,
+            resolver=self.resolver.with_deadline(deadline),
+            blocklist_resolver=self.blocklist_resolver.with_deadline(deadline),
         )
 
     def authoritative_client(self, address: str) -> DnsClient:
-        """A client asking one authoritative server, sharing this scan's cache."""
+        """A client asking one authoritative server, sharing this scan's cache, its record of the
+        name servers and the host's deadline. Its
+        questions get two timeouts, like the resolver's, so that on a lossy network a lost answer
+        or three do not make a live server look lame; a dead one costs no more than the host's
+        deadline allows."""
         from checks.dnsclient import DnsClient  # noqa: PLC0415 - dnspython loads on first scan
 
         return DnsClient(
             [(address, self.authoritative_port)],
             timeout=self.authoritative_timeout,
-            attempts=1,
+            attempts=2,
             cache=self.resolver.cache,
+            health=self.name_servers,
+            deadline=self.resolver.deadline,
+            role="name server",
         )

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from checks.cloudflare import all_cloudflare
 from checks.context import CheckContext
-from checks.dnsanswer import DnsStatus
+from checks.dnsanswer import UNANSWERED, DnsStatus, unanswered
 from checks.model import Expectation, Finding, ProxyPolicy, Severity, ok
 from checks.psl import is_apex, registered_domain
 
+RESOLVER_DOWN = "dns.resolver_down"
+"""The code a question not asked of a dead resolver cites (checks/resolver_down.py)."""
 MAX_CHAIN = 8
 """More CNAME hops than this is a misconfiguration (and slow for every click)."""
 
@@ -37,11 +39,20 @@ class HostDns:
         """Whether the host itself is an alias."""
         return len(self.chain) > 1
 
+    @property
+    def no_answer(self) -> bool:
+        """Whether the resolver gave no answer at all (silence, a dead resolver, no time left)."""
+        return self.status is DnsStatus.ERROR and any(word in self.error for word in UNANSWERED)
+
 
 def resolve_host(host: str, ctx: CheckContext) -> HostDns:
     """Resolve A (then AAAA at the chain's end, shared across hosts) through the resolver."""
     answer = ctx.resolver.query(host, "A")
-    if answer.status is DnsStatus.ERROR and not answer.error.startswith("CNAME loop"):
+    if (  # a loop or a chain too long shows as an error answer (SERVFAIL), never as silence
+        answer.status is DnsStatus.ERROR
+        and not answer.error.startswith("CNAME loop")
+        and not unanswered(answer)
+    ):
         walked = _walk_chain(host, ctx)
         if walked is not None:
             return walked
@@ -161,14 +172,21 @@ def _lookup_error(resolved: HostDns) -> Finding:
             fix=f"Point {resolved.host} directly at the ESP's target.",
             evidence=resolved.evidence,
         )
+    fix = (
+        "Retry; if it persists, try another resolver with --resolver IP, or ask the zone's "
+        f"name servers directly (dig +norecurse {resolved.host} @<ns>)."
+    )
+    if RESOLVER_DOWN in resolved.error:
+        fix = (
+            f"Give a resolver that answers (the fix of {RESOLVER_DOWN}, said once), then re-check."
+        )
     return Finding(
         code="dns.lookup_failed",
         severity=Severity.UNKNOWN,
         title="DNS lookup failed: cannot tell",
         detail=f"The resolver did not answer for {resolved.host}: {resolved.error}. This says "
         "nothing about the host itself.",
-        fix="Retry; if it persists, try another resolver with --resolver IP, or ask the zone's "
-        f"name servers directly (dig +norecurse {resolved.host} @<ns>).",
+        fix=fix,
         evidence=resolved.evidence,
     )
 
@@ -295,6 +313,13 @@ def _chain_findings(resolved: HostDns, expectation: Expectation) -> tuple[Findin
             )
         )
     return tuple(findings)
+
+
+def questions_ahead(host: str, *, zones: bool) -> tuple[tuple[str, str], ...]:
+    """A host's first questions that need no answer before them: its A, and (for the zone walk)
+    the SOA of each of its parents, asked at once."""
+    parents = zone_candidates(host)[1:] if zones else ()
+    return ((host, "A"), *((name, "SOA") for name in parents))
 
 
 def zone_candidates(host: str) -> tuple[str, ...]:

@@ -78,6 +78,16 @@ def name_problem(name: str) -> str:
     return ""
 
 
+UNANSWERED = ("timeout", "not asked", "no answer")
+"""Words of an error that means no answer came at all (a silent server, a dead resolver, a spent
+deadline), unlike an answer that is an error (SERVFAIL, REFUSED, garbage)."""
+
+
+def unanswered(result: DnsResult) -> bool:
+    """Whether the question got no answer at all (see UNANSWERED)."""
+    return result.status is DnsStatus.ERROR and any(word in result.error for word in UNANSWERED)
+
+
 def error_result(qname: str, rdtype: str, server: str, reason: str) -> DnsResult:
     """The ERROR result of a question `server` did not answer usably, and why."""
     return DnsResult(name=qname, rdtype=rdtype, status=DnsStatus.ERROR, error=reason, server=server)

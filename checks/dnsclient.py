@@ -1,23 +1,22 @@
-"""A small DNS client over dnspython: typed answers, no exceptions for network conditions, and a
-scan-wide answer cache in which each distinct question is asked once (honouring TTLs)."""
+"""A small DNS client: typed answers, no exceptions for network conditions, a scan-wide answer cache
+in which each distinct question is asked once (honouring TTLs), the scan's record of which
+resolvers still answer, and a host's deadline that no question of the host outlives."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
+from dataclasses import dataclass
 
-import dns.exception
-import dns.flags
-import dns.message
-import dns.query
 import dns.resolver
 
-from checks.dnsanswer import DnsResult, DnsStatus, error_result, interpret_response, name_problem
-from checks.dnsbatch import ask_many
+from checks.dnsanswer import DnsResult, DnsStatus, name_problem
+from checks.dnsbatch import RESOLVER, Question, ask_many
+from checks.dnshealth import ResolverHealth
 from checks.names import normalize
-from checks.servers import Server, server_text
+from checks.servers import Server
 
 Clock = Callable[[], float]
 
@@ -29,6 +28,18 @@ def system_nameservers() -> tuple[Server, ...]:
     except (dns.resolver.NoResolverConfiguration, OSError):
         return ()
     return tuple((str(address), 53) for address in resolver.nameservers)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Deadline:
+    """When a host's DNS questions must end (`time.monotonic()`), and how long it was given."""
+
+    at: float
+    seconds: float
+
+    def left(self) -> float:
+        """Seconds until the deadline (negative once it passed)."""
+        return self.at - time.monotonic()
 
 
 class AnswerCache:
@@ -54,7 +65,7 @@ class AnswerCache:
 
     def get_or_ask(self, key: tuple[object, ...], ask: Callable[[], DnsResult]) -> DnsResult:
         """The cached answer for `key`, or the answer of `ask()` stored for its TTL."""
-        found, owner = self._lookup(key)
+        found, owner = self.lookup(key)
         if isinstance(found, DnsResult):
             return found
         if not owner:
@@ -66,10 +77,23 @@ class AnswerCache:
     def claim(self, key: tuple[object, ...]) -> Future[DnsResult] | None:
         """A future the caller must `fulfil` when `key` is neither cached nor being asked, else
         None (for asking many questions at once: the others wait on the claimed future)."""
-        found, owner = self._lookup(key)
+        found, owner = self.lookup(key)
         return found if owner and isinstance(found, Future) else None
 
-    def _lookup(self, key: tuple[object, ...]) -> tuple[Future[DnsResult] | DnsResult, bool]:
+    def peek(self, key: tuple[object, ...]) -> DnsResult | None:
+        """The answer for `key` if the cache holds one now (never claims, never waits)."""
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is None:
+            return None
+        expires, found = entry
+        if isinstance(found, Future):
+            return found.result() if found.done() else None
+        return found if expires > self._clock() else None
+
+    def lookup(self, key: tuple[object, ...]) -> tuple[Future[DnsResult] | DnsResult, bool]:
+        """The entry for `key` (an answer, or the future of a question in flight) and False; or,
+        when there is none, a new future the caller now owns and True."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None and (isinstance(entry[1], Future) or entry[0] > self._clock()):
@@ -80,13 +104,24 @@ class AnswerCache:
             self.questions_asked += 1
             return future, True
 
-    def fulfil(self, key: tuple[object, ...], future: Future[DnsResult], result: DnsResult) -> None:
-        """Store `result` for its TTL and wake everyone waiting on `future`."""
+    def fulfil(
+        self,
+        key: tuple[object, ...],
+        future: Future[DnsResult],
+        result: DnsResult,
+        *,
+        store: bool = True,
+    ) -> None:
+        """Store `result` for its TTL (unless `store` is False: the next asker asks again) and
+        wake everyone waiting on `future`."""
         lifetime = (
             self._error_ttl if result.status is DnsStatus.ERROR else max(result.ttl, self._min_ttl)
         )
         with self._lock:
-            self._entries[key] = (self._clock() + lifetime, result)
+            if store:
+                self._entries[key] = (self._clock() + lifetime, result)
+            elif self._entries.get(key, (0.0, None))[1] is future:
+                del self._entries[key]
         future.set_result(result)
 
 
@@ -94,7 +129,8 @@ class DnsClient:
     """Asks questions of a set of servers (a recursive resolver, or one authoritative server).
 
     Never raises for network conditions: a timeout, SERVFAIL or garbage is a `DnsResult` with
-    status ERROR and the reason.
+    status ERROR and the reason. With a `health` (one per scan) a server found dead is asked no
+    more; with a `deadline` (one per host) no question outlives it.
     """
 
     def __init__(
@@ -104,21 +140,57 @@ class DnsClient:
         timeout: float = 2.0,
         attempts: int = 2,
         cache: AnswerCache | None = None,
+        health: ResolverHealth | None = None,
+        deadline: Deadline | None = None,
+        role: str = RESOLVER,
     ) -> None:
         self.servers = tuple(servers)
+        self.role = role
         self.timeout = timeout
         self.attempts = attempts
         self.cache = cache if cache is not None else AnswerCache()
+        self.health = health
+        self.deadline = deadline
 
-    def with_cache(self, cache: AnswerCache) -> DnsClient:
-        """The same client sharing `cache` (one per scan)."""
-        return DnsClient(self.servers, timeout=self.timeout, attempts=self.attempts, cache=cache)
+    def with_cache(self, cache: AnswerCache, health: ResolverHealth | None = None) -> DnsClient:
+        """The same client sharing `cache` and `health` (one of each per scan)."""
+        return DnsClient(
+            self.servers, timeout=self.timeout, attempts=self.attempts, cache=cache, health=health,
+            role=self.role,
+        )  # fmt: skip
+
+    def with_deadline(self, deadline: Deadline | None) -> DnsClient:
+        """The same client (cache and health shared) whose questions end by `deadline`."""
+        return DnsClient(
+            self.servers, timeout=self.timeout, attempts=self.attempts, cache=self.cache,
+            health=self.health, deadline=deadline, role=self.role,
+        )  # fmt: skip
 
     def query(self, name: str, rdtype: str, *, recursive: bool = True) -> DnsResult:
-        """Ask every server in turn until one answers; cached per scan."""
-        qname = normalize(name)
-        key = self._key(qname, rdtype.upper(), recursive)
-        return self.cache.get_or_ask(key, lambda: self._ask(qname, rdtype.upper(), recursive))
+        """Ask every server in turn until one answers; cached per scan. Past the deadline only a
+        cached answer is given; a question another host is asking is awaited until then."""
+        qname, kind = normalize(name), rdtype.upper()
+        key = self._key(qname, kind, recursive)
+        left = self.deadline.left() if self.deadline is not None else None
+        if left is not None and left <= 0:
+            return self.cache.peek(key) or self._late(qname, kind, "not asked")
+        found, owner = self.cache.lookup(key)
+        if isinstance(found, DnsResult):
+            return found
+        if not owner:
+            try:
+                return found.result(timeout=left)
+            except TimeoutError:
+                return self._late(qname, kind, "no answer")
+        result = self._ask(qname, kind, recursive)
+        cut = left is not None and left < self.attempts * self.timeout
+        self.cache.fulfil(key, found, result, store=not (cut and result.status is DnsStatus.ERROR))
+        return result
+
+    def _late(self, qname: str, rdtype: str, what: str) -> DnsResult:
+        seconds = self.deadline.seconds if self.deadline is not None else 0.0
+        error = f"{what}: this host's {seconds:g}s for DNS had run out"
+        return DnsResult(name=qname, rdtype=rdtype, status=DnsStatus.ERROR, error=error)
 
     def prefetch(
         self,
@@ -127,15 +199,16 @@ class DnsClient:
         window: int = 128,
         stop: Callable[[], bool] = lambda: False,
     ) -> int:
-        """Ask many independent questions at once (at most `window` in flight, one socket), storing
-        each answer in the cache as `query` would; cached questions are skipped. Returns how many
-        were asked; `stop()` ends it early (questions in flight still finish)."""
+        """Ask many independent questions at once (at most `window` in flight), storing each
+        answer in the cache as `query` would; cached questions, and questions in flight
+        elsewhere, are skipped. Returns how many were asked; `stop()` ends it early (questions in
+        flight still finish)."""
         if not self.servers:
             return 0
-        claimed: dict[tuple[str, str, bool], Future[DnsResult]] = {}
+        claimed: dict[Question, Future[DnsResult]] = {}
 
-        def claim(question: tuple[str, str, bool]) -> bool:
-            future = self.cache.claim(self._key(question[0], question[1], question[2]))
+        def claim(question: Question) -> bool:
+            future = self.cache.claim(self._key(*question))
             if future is not None:
                 claimed[question] = future
             return future is not None
@@ -143,26 +216,28 @@ class DnsClient:
         wanted = dict.fromkeys(
             (normalize(name), rdtype.upper(), True) for name, rdtype in questions
         )
-        answers = ask_many(
-            tuple(wanted), self.servers, timeout=self.timeout, attempts=self.attempts,
-            window=window, ask_one=self._ask_one, claim=claim, stop=stop,
-        )  # fmt: skip
+        left = self.deadline.left() if self.deadline is not None else None
+        store = left is None or left >= self.attempts * self.timeout
         asked = 0
         try:
-            for question, result in answers:
-                self.cache.fulfil(self._key(*question), claimed.pop(question), result)
+            for question, result in self._ask_batch(tuple(wanted), window, claim, stop):
+                keep = store or result.status is not DnsStatus.ERROR
+                self.cache.fulfil(self._key(*question), claimed.pop(question), result, store=keep)
                 asked += 1
         finally:  # never leave a claimed question without an answer: someone may wait on it
-            for (qname, rdtype, recursive), future in claimed.items():
+            for question, future in claimed.items():
                 reason = "the batched question was abandoned"
-                failed = DnsResult(name=qname, rdtype=rdtype, status=DnsStatus.ERROR, error=reason)
-                self.cache.fulfil(self._key(qname, rdtype, recursive), future, failed)
+                failed = DnsResult(
+                    name=question[0], rdtype=question[1], status=DnsStatus.ERROR, error=reason
+                )
+                self.cache.fulfil(self._key(*question), future, failed, store=False)
         return asked
 
     def _key(self, qname: str, rdtype: str, recursive: bool) -> tuple[object, ...]:
         return (self.servers, qname, rdtype, recursive)
 
     def _ask(self, qname: str, rdtype: str, recursive: bool) -> DnsResult:
+        """One question, asked now (a batch of one)."""
         if not self.servers:
             return DnsResult(
                 name=qname, rdtype=rdtype, status=DnsStatus.ERROR, error="no DNS servers configured"
@@ -170,37 +245,19 @@ class DnsClient:
         problem = name_problem(qname)
         if problem:
             return DnsResult(name=qname, rdtype=rdtype, status=DnsStatus.ERROR, error=problem)
-        errors: list[str] = []
-        for _attempt in range(self.attempts):
-            for address, port in self.servers:
-                result = self._ask_one(qname, rdtype, recursive, address, port)
-                if result.status is not DnsStatus.ERROR:
-                    return result
-                errors.append(result.error)
-                if result.error.startswith(("REFUSED", "NOTIMP")):
-                    continue
-        reason = "; ".join(dict.fromkeys(errors))
-        where = ", ".join(server_text(address, port) for address, port in self.servers)
-        return DnsResult(
-            name=qname, rdtype=rdtype, status=DnsStatus.ERROR, error=reason, server=where
-        )
+        [(_question, result)] = list(self._ask_batch(((qname, rdtype, recursive),), 1))
+        return result
 
-    def _ask_one(
-        self, qname: str, rdtype: str, recursive: bool, address: str, port: int
-    ) -> DnsResult:
-        server = server_text(address, port)
-        query = dns.message.make_query(qname, rdtype, flags=dns.flags.RD if recursive else 0)
-        try:
-            response, _used_tcp = dns.query.udp_with_fallback(
-                query, address, timeout=self.timeout, port=port
-            )
-        except dns.exception.Timeout:
-            return error_result(
-                qname, rdtype, server, f"timeout after {self.timeout:g}s from {server}"
-            )
-        except (dns.exception.DNSException, ValueError, EOFError) as error:
-            return error_result(qname, rdtype, server, f"malformed answer from {server}: {error}")
-        except OSError as error:
-            reason = error.strerror or type(error).__name__
-            return error_result(qname, rdtype, server, f"{reason} ({server})")
-        return interpret_response(qname, rdtype, response, server)
+    def _ask_batch(
+        self,
+        questions: Sequence[Question],
+        window: int,
+        claim: Callable[[Question], bool] = lambda _question: True,
+        stop: Callable[[], bool] = lambda: False,
+    ) -> Iterator[tuple[Question, DnsResult]]:
+        """Where every question goes on the wire (the seam a scripted resolver replaces)."""
+        return ask_many(
+            questions, self.servers, timeout=self.timeout, attempts=self.attempts, window=window,
+            claim=claim, stop=stop, health=self.health,
+            deadline=self.deadline.at if self.deadline is not None else None, role=self.role,
+        )  # fmt: skip

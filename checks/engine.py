@@ -16,11 +16,12 @@ from checks.blocklist_queries import list_queries
 from checks.blocklists import check_blocklists
 from checks.caa import check_caa
 from checks.context import CheckContext
-from checks.dns import HostDns, evaluate_dns, resolve_host
+from checks.dns import HostDns, evaluate_dns, questions_ahead, resolve_host
 from checks.dnsanswer import DnsStatus
 from checks.http import check_http
 from checks.model import Expectation, Facts, Finding, HostReport, Severity
 from checks.psl import registered_domain
+from checks.resolver_down import resolver_down_findings
 from checks.tls import check_tls
 
 LOG = logging.getLogger("trackdeck.checks")
@@ -51,8 +52,13 @@ def _no_guess(_target: Target, _chain: tuple[str, ...]) -> Expectation:
 
 
 def check_host(target: Target, ctx: CheckContext, guess: Guesser = _no_guess) -> HostReport:
-    """Every check for one host; never raises for network conditions."""
+    """Every check for one host; never raises for network conditions. Its DNS questions all end
+    within HOST_DNS_TIMEOUTS timeouts (`CheckContext.for_host`); those that need no answer before
+    them are asked at once."""
     laps = Laps()
+    ctx = ctx.for_host()
+    ahead = questions_ahead(target.host, zones=ctx.check_authoritative)
+    ctx.resolver.prefetch(ahead, window=len(ahead), stop=ctx.cancelled.is_set)
     resolved = resolve_host(target.host, ctx)
     laps.lap("dns")
     expectation = target.expectation or guess(target, resolved.chain)
@@ -89,11 +95,14 @@ def check_host(target: Target, ctx: CheckContext, guess: Guesser = _no_guess) ->
             blocklist_verdicts=tuple((verdict.list_name, verdict.status) for verdict in verdicts),
         )
         laps.lap("blocklists")
+    failed = resolved.status is DnsStatus.ERROR and ctx.resolver.deadline is not None
+    until = ctx.resolver.deadline.at if failed and ctx.resolver.deadline is not None else None
+    said = resolver_down_findings(ctx, settle_until=until)  # the cause first: its fix is copied
     report = HostReport(
         host=target.host,
         key=target.report_key,
         expectation=expectation,
-        findings=tuple(findings),
+        findings=(*said, *findings),
         facts=facts,
     )
     if LOG.isEnabledFor(logging.DEBUG):
@@ -218,11 +227,20 @@ class Scan:
                     done, running = wait(running, return_when=FIRST_COMPLETED)
                     if not self.cancelled:
                         self._fill(pool, running, pending_targets)
-                    for future in done:
-                        yield self._report(future)
+                    reports = [self._report(future) for future in done]
+                    if not running and not self.cancelled:
+                        reports[-1] = self._with_last_verdicts(reports[-1])
+                    yield from reports
         finally:
             finished.set()
             prefetch.join()
+
+    def _with_last_verdicts(self, report: HostReport) -> HostReport:
+        """The scan's last report, with any resolver verdict still being decided (a canary out)
+        waited for and said: a scan that fell back to another resolver says why, once."""
+        until = time.monotonic() + self.ctx.resolver.timeout
+        extra = resolver_down_findings(self.ctx, settle_until=until)
+        return dataclasses.replace(report, findings=extra + report.findings) if extra else report
 
     def _prefetch(self, order: Sequence[Target], finished: threading.Event) -> None:
         """Ask the questions that depend on no answer ahead of the hosts, many at once: each

@@ -1,6 +1,8 @@
 """The benchmark suite at smoke size (2 ms of delay, one run of each figure) runs end to end, the
-generated world shows every failure it claims to, and the deterministic figure meets its goal: at
-most 6 DNS questions per host on the 1,000-host, 50-brand fleet. Timings are never asserted here."""
+generated world shows every failure it claims to, and the deterministic figures meet their goals:
+at most 6 DNS questions per host on the 1,000-host, 50-brand fleet; a dead resolver said once and
+every row unknown; the rows of dead zones unknown and the others unchanged. Timings are never
+asserted here."""
 
 from __future__ import annotations
 
@@ -49,9 +51,27 @@ def test_the_smoke_benchmark_runs_and_asks_at_most_six_questions_per_host(tmp_pa
         "Dashboard: key press → screen update",
         "Peak RSS, headless scan",
         "Peak RSS, dashboard",
+        "DNS batch, 2,000 distinct questions",
     ):
         assert _row(text, figure)[1], figure
+    assert "answered 2,000 of 2,000" in _row(text, "DNS batch")[1]
+    dead = _row(text, "Dead resolver")[1]  # what the broken networks show, never their timings
+    assert "1,000 of 1,000 rows unknown" in dead and "dns.resolver_down on 1 row" in dead
+    zones = _row(text, "Dead name servers")[1]
+    assert "100 of their 100 rows unknown" in zones and "as in the clean run: yes" in zones
+    assert "unknown (dns.lookup_failed)" in _row(text, "One host in a zone")[1]
+    assert _row(text, "5% of UDP answers lost")[1]
     if importlib.util.find_spec("pydnsbl") is not None:
         refusing = _row(text, "Refusing list")
         assert refusing[3] == "met"
         assert "trackdeck: 100 not tested, 0 listed, 0 clean" in refusing[1]
+
+
+def test_only_measures_the_selected_figures(tmp_path: Path) -> None:
+    out = tmp_path / "results.md"
+    assert main(["--smoke", "--only", "batch", "--out", str(out)]) == 0
+    rows = [line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("| ")]
+    assert [row.split("|")[1].strip() for row in rows[1:]] == [
+        "---",
+        "DNS batch, 2,000 distinct questions, undelayed server",
+    ]

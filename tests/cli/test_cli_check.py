@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.worlds import DnsWorld, tls_world
+from tests.support.worlds import DnsWorld, tls_world, world_zones
 from tui.cli.main import COMMANDS, build_parser, main
 from tui.fleet.network import Environment
-from tui.sim.dns_server import Rule
+from tui.sim.dns_server import DnsServer, Rule
 from tui.sim.tls_world import TlsWorld
 
 HEALTHY = "links-mg.brand.example"
@@ -207,3 +207,26 @@ def test_the_bare_command_loads_no_other_command_and_names_typos() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_a_dead_resolver_is_said_once_with_its_fix(
+    setup: Setup, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hosts = [f"h{index}.brand.example" for index in range(6)]
+    with DnsServer(world_zones(), rules=[Rule(drop=True)]) as silent:
+        args = ("--resolver", f"127.0.0.1:{silent.port}", *setup.args[2:])  # the dead one alone
+        assert main(["check", *hosts, *args], setup.environment) == 3
+        table = capsys.readouterr().out
+        assert main(["check", *hosts, *args, "--json"], setup.environment) == 3
+    assert table.count("unknown dns.resolver_down ") == 1  # said once
+    assert table.count("fix: Use a resolver that answers: --resolver IP[:PORT]") == 1
+    assert table.count("fix: Give a resolver that answers (the fix of dns.resolver_down") == 6
+    document = json.loads(capsys.readouterr().out)
+    said = [
+        finding
+        for domain in document["domains"]
+        for finding in domain["findings"]
+        if finding["code"] == "dns.resolver_down"
+    ]
+    assert len(said) == 1 and said[0]["severity"] == "unknown"
+    assert {domain["health"] for domain in document["domains"]} == {"unknown"}

@@ -310,7 +310,13 @@ def test_lists_switched_off_are_not_asked_never_clean(world: DnsWorld) -> None:
 class ExplodingResolver:
     """A blocklist resolver with a bug: every question raises."""
 
-    def with_cache(self, cache: object) -> ExplodingResolver:
+    servers = (("192.0.2.53", 53),)
+    health = deadline = None
+
+    def with_cache(self, cache: object, health: object = None) -> ExplodingResolver:
+        return self
+
+    def with_deadline(self, deadline: object) -> ExplodingResolver:
         return self
 
     def query(self, name: str, rdtype: str, *, recursive: bool = True) -> object:

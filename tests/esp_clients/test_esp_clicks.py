@@ -161,7 +161,7 @@ def test_sendgrid_tracking_carries_the_subuser(api: respx.MockRouter) -> None:
 
 def test_sendgrid_garbage_is_a_bad_response(api: respx.MockRouter) -> None:
     api.get("https://api.sendgrid.com/v3/stats").respond(200, json=[{"date": "yesterday"}])
-    with pytest.raises(EspBadResponse, match="date .yesterday. is not an ISO 8601 date"):
+    with pytest.raises(EspBadResponse, match=r"date .yesterday. is not an ISO 8601 date"):
         sendgrid().click_series(domain("l.b.example", "acme"), START, END)
 
 

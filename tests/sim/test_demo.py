@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -60,11 +59,10 @@ EXPECTED: tuple[tuple[str, str, Severity, tuple[str, ...]], ...] = (
 
 @dataclass(frozen=True, slots=True)
 class Scanned:
-    """The demo world, its scan, and how long the scan took."""
+    """The demo world and its scan."""
 
     world: DemoWorld
     reports: list[HostReport]
-    seconds: float
 
     def report(self, entry: DemoHost) -> HostReport:
         matching = [r for r in self.reports if self.world.entry_for(r) == entry]
@@ -79,9 +77,7 @@ class Scanned:
 @pytest.fixture(scope="module")
 def scanned() -> Iterator[Scanned]:
     with demo_world() as world:
-        started = time.monotonic()
-        reports = scan_demo(world)
-        yield Scanned(world, reports, time.monotonic() - started)
+        yield Scanned(world, scan_demo(world))
 
 
 def problems(report: HostReport) -> dict[str, Finding]:
@@ -133,10 +129,9 @@ def test_shared_host_is_in_the_fleet_under_two_accounts(scanned: Scanned) -> Non
     assert healths == {"mailgun": Severity.FAIL, "sendgrid": Severity.OK}
 
 
-def test_reports_come_in_fleet_order_within_seconds(scanned: Scanned) -> None:
+def test_reports_come_in_fleet_order(scanned: Scanned) -> None:
     order = [(report.host, report.expectation.esp) for report in scanned.reports]
     assert order == [(entry.host, entry.esp) for entry in DEMO_FLEET]
-    assert scanned.seconds < 15
 
 
 def test_many_brand_hosts_share_each_esp_address(scanned: Scanned) -> None:
@@ -203,11 +198,9 @@ def _port_is_free(address: str, port: int) -> bool:
     return True
 
 
-def test_world_starts_fast_and_stops_everything() -> None:
+def test_world_starts_and_stops_everything() -> None:
     before = set(threading.enumerate())
-    started = time.monotonic()
     with demo_world() as world:
-        assert time.monotonic() - started < 2.0
         ports = [("127.0.0.1", world.resolver.port), ("127.0.0.2", world.authoritative.port)]
         bundle = world.tls.certificates.ca_bundle_path
         assert bundle.is_file() and not _port_is_free(*ports[0])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +21,7 @@ import pytest
 
 from checks.dnsanswer import DnsStatus
 from checks.dnsclient import DnsClient
-from tui.sim.dns_server import DnsServer, QueryRecord, Rule
+from tui.sim.dns_server import DnsServer, QueryRecord, Rule, chance
 from tui.sim.zones import load_zones, zones_from_text
 
 SOA = (
@@ -263,25 +265,28 @@ def test_udp_only_rule_leaves_tcp_alone(server: DnsServer) -> None:
 
 
 def test_delayed_answers_are_served_concurrently(server: DnsServer) -> None:
-    server.set_delay(0.1)
+    server.set_delay(1.0)  # the clients wait 2 s
     names = [f"n{index}.wild.cdn.test" for index in range(50)]
-    started = time.monotonic()
     with ThreadPoolExecutor(max_workers=50) as pool:
-        answers = list(pool.map(lambda name: ask(server, name), names))
-    elapsed = time.monotonic() - started
-    assert elapsed < 1.0
+        pending = [pool.submit(ask, server, name) for name in names]
+        while server.count() < len(names) and not any(future.done() for future in pending):
+            time.sleep(0.01)
+        # all 50 questions were taken in while the first answer was still being delayed
+        assert server.count() == len(names) and not any(future.done() for future in pending)
+        answers = [future.result() for future in pending]
     assert all(len(response.answer) == 1 for response in answers)
     assert server.distinct_questions() == 50
 
 
 def test_stop_does_not_wait_for_pending_delays() -> None:
-    running = DnsServer(ZONES, rules=[Rule(delay=5.0)]).start()
+    delay = 60.0
+    running = DnsServer(ZONES, rules=[Rule(delay=delay)]).start()
     query = dns.message.make_query("www.acme.example", "A")
     with pytest.raises(dns.exception.Timeout):
         dns.query.udp(query, running.address, timeout=0.2, port=running.port)
     started = time.monotonic()
     running.stop()
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < delay / 2  # generous: it did not wait for the delay
     suffix = f"-{running.port}"
     assert not [thread for thread in threading.enumerate() if thread.name.endswith(suffix)]
 
@@ -351,3 +356,78 @@ def test_relativized_zones_are_refused() -> None:
     relative = dns.zone.from_text(ESP, origin="esp.test", check_origin=False)
     with pytest.raises(ValueError, match="relativize=False"):
         DnsServer({"esp.test": relative})
+
+
+def _ask_all(server: DnsServer, names: list[str], lost: set[str]) -> set[str]:
+    """Send one UDP question per name from one socket, 50 at a time (socket buffers hold about
+    250 datagrams), reading the answers of each 50 until every one not in `lost` came; the names
+    answered (10 s in all is a bound that only stops a broken server from hanging the test)."""
+    give_up = time.monotonic() + 10
+    answered: set[str] = set()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(0.2)
+        for first in range(0, len(names), 50):
+            chunk = names[first : first + 50]
+            for index, name in enumerate(chunk, start=first):
+                sock.sendto(dns.message.make_query(name, "A", id=index).to_wire(), server.server)
+            while not set(chunk) - lost <= answered and time.monotonic() < give_up:
+                with contextlib.suppress(TimeoutError):
+                    answered.add(names[dns.message.from_wire(sock.recv(4096)).id])
+    return answered
+
+
+def test_lost_answers_follow_the_seed_not_the_order_of_arrival() -> None:
+    names = [f"n{index}.wild.cdn.test" for index in range(400)]
+    for seed in (0, 1):
+        rule = Rule(loss=0.05, transports=("udp",), seed=seed)
+        lost = {
+            name
+            for name in names
+            if chance(seed, QueryRecord(name, "A", "udp", True), 0) < rule.loss
+        }
+        assert 8 <= len(lost) <= 40  # about 5 % of 400
+        with DnsServer(ZONES, rules=[rule]) as running:
+            answered = _ask_all(running, names, lost)
+            assert answered == set(names) - lost
+            assert running.count() == len(names)  # the questions arrived: only answers are lost
+
+
+def test_lose_first_loses_each_questions_first_answers() -> None:
+    with DnsServer(ZONES, rules=[Rule(name="www.acme.example", lose_first=2)]) as running:
+        for _attempt in range(2):
+            with pytest.raises(dns.exception.Timeout):
+                dns.query.udp(
+                    dns.message.make_query("www.acme.example", "A"),
+                    running.address,
+                    timeout=0.2,
+                    port=running.port,
+                )
+        assert rows(ask(running, "www.acme.example").answer)[0][3] == "192.0.2.10"
+        assert rows(ask(running, "other.esp.test").answer)[0][3] == "192.0.2.51"
+        running.reset_log()  # a new round: the first answers are lost again
+        with pytest.raises(dns.exception.Timeout):
+            dns.query.tcp(
+                dns.message.make_query("www.acme.example", "A"),
+                running.address,
+                timeout=0.2,
+                port=running.port,
+            )
+
+
+def test_the_log_names_the_source_port(server: DnsServer) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        response = dns.query.udp(
+            dns.message.make_query("www.acme.example", "A"),
+            server.address,
+            timeout=2,
+            port=server.port,
+            sock=sock,
+        )
+        assert response.rcode() == dns.rcode.NOERROR
+        assert server.queries[-1].source_port == sock.getsockname()[1]
+
+
+def test_loss_must_be_a_share() -> None:
+    with pytest.raises(ValueError, match="loss must be between 0 and 1"):
+        Rule(loss=5)

@@ -3,7 +3,7 @@ and whole response messages built with dnspython and passed through the wire for
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 
 import dns.flags
 import dns.message
@@ -15,7 +15,8 @@ import dns.rdatatype
 import dns.rrset
 from hypothesis import strategies as st
 
-from checks.dnsanswer import DnsResult
+from checks.dnsanswer import DnsResult, DnsStatus, name_problem
+from checks.dnsbatch import Question
 from checks.dnsclient import DnsClient
 
 LABEL = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,14}[a-z0-9])?", fullmatch=True)
@@ -115,17 +116,34 @@ def wire_of(message: dns.message.Message) -> bytes:
 
 
 class ScriptedResolver(DnsClient):
-    """A DnsClient (its cache, retries and name checks) whose server is Hypothesis: each answer
+    """A DnsClient (its cache, deadline and name checks) whose server is Hypothesis: each answer
     is drawn when asked, and no packet leaves the process."""
 
     def __init__(self, answer: Callable[[str, str], DnsResult]) -> None:
         super().__init__([("192.0.2.53", 53)], attempts=1)
         self.answer = answer
 
-    def with_cache(self, cache: object) -> ScriptedResolver:
+    def with_cache(self, cache: object, health: object = None) -> ScriptedResolver:
         return self
 
-    def _ask_one(
-        self, qname: str, rdtype: str, recursive: bool, address: str, port: int
-    ) -> DnsResult:
-        return self.answer(qname, rdtype)
+    def with_deadline(self, deadline: object) -> ScriptedResolver:
+        return self
+
+    def _ask_batch(
+        self,
+        questions: Sequence[Question],
+        window: int,
+        claim: Callable[[Question], bool] = lambda _question: True,
+        stop: Callable[[], bool] = lambda: False,
+    ) -> Iterator[tuple[Question, DnsResult]]:
+        for name, rdtype, recursive in questions:
+            if not stop() and claim((name, rdtype, recursive)):
+                problem = name_problem(name)  # as the real batch does: not askable, not asked
+                yield (
+                    (name, rdtype, recursive),
+                    (
+                        DnsResult(name=name, rdtype=rdtype, status=DnsStatus.ERROR, error=problem)
+                        if problem
+                        else self.answer(name, rdtype)
+                    ),
+                )

@@ -12,7 +12,7 @@ import httpx
 
 from checks.model import Severity
 from esp_clients.http import DEFAULT_TIMEOUT, backoff
-from tests.support.faults import FAULTY, FaultCase, Responder
+from tests.support.faults import FAULTY, WEB, FaultCase, Responder
 from tui.sim.esp_apis.core import reason
 from tui.sim.esp_apis.simulated import SHAPES, SimDomain, SimulatedEsp
 
@@ -199,8 +199,9 @@ CLICK_FAULTS = (
 )  # fmt: skip
 """Faults of the click figures' calls: the domain list answers, the statistics do not."""
 
-ESP_WALL = 3.0
-"""Seconds an ESP case may take on the wall clock (waits the client asks for are not slept)."""
+ESP_WALL = WEB
+"""What ends an ESP case: the fleet scan's own checks (the ESP client's waits are recorded, not
+slept, and the transport answers at once)."""
 
 
 def _esp_case(fault: EspFault, esp: str) -> FaultCase:
@@ -209,7 +210,7 @@ def _esp_case(fault: EspFault, esp: str) -> FaultCase:
         name=fault.name,
         code=fault.code,
         severity=Severity.UNKNOWN,
-        within=ESP_WALL,
+        mechanism=ESP_WALL,
         esp=esp,
         host=fault.host or FAULTY,
         responder=lambda: fault.respond(esp),

@@ -15,6 +15,7 @@ import httpx
 import keyring.backends.fail
 import keyring.errors
 
+from checks.context import HOST_DNS_TIMEOUTS
 from checks.model import Severity
 from tests.support.fakes import RaisingKeyring, no_backend
 from tui.sim.dns_server import Rule
@@ -32,32 +33,53 @@ HEALTHY = ("links-mg.brand.example", "links-sp.brand.example")
 """Hosts of the same fleet that must stay fully ok (valid certificates on 192.0.2.2 and .4)."""
 HEALTHY_ADDRESSES = {"links-mg.brand.example": "192.0.2.2", "links-sp.brand.example": "192.0.2.4"}
 CHAIN_HOPS = 20
+DEAD_ZONE_HOST = "links.caa-ok.example"
+"""The faulty host of the dead-zone case: a zone of its own, so the healthy hosts keep theirs."""
+HOST_DNS = HOST_DNS_TIMEOUTS * DNS_TIMEOUT
+"""A host's DNS deadline in the matrix: every DNS fault ends by then."""
+WEB = HOST_DNS + 2 * CONNECT_TIMEOUT
+"""A host's DNS deadline and one TLS and one HTTP exchange: every TLS/HTTP fault ends by then."""
+HANG_FACTOR = 10
+"""Each case's wall-clock bound is this many times the mechanism that ends its fault: it proves only
+that nothing hung (how fast a fault ends is measured in benchmarks/, never asserted in a test)."""
 
 Setup = Callable[["Faults"], None]
 Responder = Callable[[httpx.Request], httpx.Response]
 
 
 class Faults:
-    """What a case may change: the resolver's rules and the TLS world's faulty address."""
+    """What a case may change: the resolver's and the name server's rules and the TLS world's
+    faulty address."""
 
-    def __init__(self, set_rules: Callable[[list[Rule]], None], serve: Callable[..., None]):
+    def __init__(
+        self,
+        set_rules: Callable[[list[Rule]], None],
+        serve: Callable[..., None],
+        set_authoritative_rules: Callable[[list[Rule]], None],
+    ) -> None:
         self.set_rules = set_rules
         self.serve = serve
+        self.set_authoritative_rules = set_authoritative_rules
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FaultCase:
-    """One fault: where it is injected, the finding it must produce, and how long it may take.
+    """One fault: where it is injected, the finding it must produce, and what ends it.
 
     `absent` are the codes that would claim the concern clean (a false clean); `fleet_wide` marks a
-    fault of a resource every host shares (the resolver), where every row must carry the finding.
+    fault of a resource every host shares (the resolver), where every row must carry the finding;
+    `said_once` a finding that exactly one row of the fleet carries (a dead resolver) and that
+    says nothing about that row's own host; `evidence` words the faulty host's `code` finding must
+    show in its title, detail or evidence (how the fault was ended); `mechanism` the seconds within which what ends the fault acts
+    (the case may take at most HANG_FACTOR times that); `lost` that answers were lost and asked for
+    again (the resolver saw some question more than once).
     """
 
     klass: str
     name: str
     code: str
     severity: Severity
-    within: float
+    mechanism: float
     host: str = FAULTY
     setup: Setup | None = None
     absent: tuple[str, ...] = ()
@@ -68,6 +90,9 @@ class FaultCase:
     responder: Callable[[], Responder] | None = None
     waits: float = 0.0
     keyring: Callable[[], object] | None = None
+    said_once: str = ""
+    evidence: str = ""
+    lost: bool = False
 
     @property
     def id(self) -> str:
@@ -78,6 +103,14 @@ class FaultCase:
 
 def _rules(*rules: Rule) -> Setup:
     return lambda faults: faults.set_rules(list(rules))
+
+
+def _dead_zone(faults: Faults) -> None:
+    """The zone's name servers do not answer: its name server drops every question, and the
+    resolver answers SERVFAIL only after its own timeouts, long after ours."""
+    zone = f"*{DEAD_ZONE_HOST.split('.', 1)[1]}"
+    faults.set_rules([Rule(name=zone, delay=20 * DNS_TIMEOUT, rcode="SERVFAIL")])
+    faults.set_authoritative_rules([Rule(name=zone, drop=True)])
 
 
 def _serve(**changes: object) -> Setup:
@@ -103,58 +136,83 @@ def chain_zone() -> dict[str, dns.zone.Zone]:
     return zones_from_text({"chain.example": text + "\n"})
 
 
-_QUESTION = 2 * DNS_TIMEOUT
-"""The most one unanswered DNS question costs: two attempts."""
+LOSS_SEED = 5
+"""A seed that loses, among this small fleet's few dozen answers, the first answer to a healthy
+host's A (most seeds lose none of them)."""
+_BUDGET = f"timeout after {2 * DNS_TIMEOUT:g}s"
+"""How a question that got no answer ends: its budget, two timeouts, spent."""
+_DOWN = "(dns.resolver_down)"
+"""How a question not asked of a dead resolver ends."""
 
 DNS_CASES = (
-    FaultCase(klass="DNS", name="timeout", code="dns.lookup_failed", severity=Severity.UNKNOWN,
-              within=6 * _QUESTION + 1.5, setup=_rules(Rule(name=FAULTY, drop=True)),
-              absent=("dns.ok",)),
+    FaultCase(klass="DNS", name="timeout (the host's questions dropped)", code="dns.lookup_failed",
+              severity=Severity.UNKNOWN, mechanism=HOST_DNS,
+              setup=_rules(Rule(name=FAULTY, drop=True)), absent=("dns.ok",), evidence=_BUDGET),
     FaultCase(klass="DNS", name="SERVFAIL", code="dns.lookup_failed", severity=Severity.UNKNOWN,
-              within=1.5, setup=_rules(Rule(name=FAULTY, rcode="SERVFAIL")), absent=("dns.ok",)),
+              mechanism=HOST_DNS, setup=_rules(Rule(name=FAULTY, rcode="SERVFAIL")),
+              absent=("dns.ok",), evidence="SERVFAIL from"),
     FaultCase(klass="DNS", name="REFUSED", code="dns.lookup_failed", severity=Severity.UNKNOWN,
-              within=1.5, setup=_rules(Rule(name=FAULTY, rcode="REFUSED")), absent=("dns.ok",)),
+              mechanism=HOST_DNS, setup=_rules(Rule(name=FAULTY, rcode="REFUSED")),
+              absent=("dns.ok",), evidence="REFUSED from"),
     FaultCase(klass="DNS", name="truncated UDP answer (TCP retry)", code="dns.ok",
-              severity=Severity.OK, within=1.5, setup=_rules(Rule(name=FAULTY, truncate_udp=True)),
-              needs_tcp=True),
+              severity=Severity.OK, mechanism=HOST_DNS,
+              setup=_rules(Rule(name=FAULTY, truncate_udp=True)), needs_tcp=True),
     FaultCase(klass="DNS", name="malformed answer", code="dns.lookup_failed",
-              severity=Severity.UNKNOWN, within=1.5, setup=_rules(Rule(name=FAULTY, malformed=True)),
-              absent=("dns.ok",)),
+              severity=Severity.UNKNOWN, mechanism=HOST_DNS,
+              setup=_rules(Rule(name=FAULTY, malformed=True)), absent=("dns.ok",),
+              evidence="malformed answer"),
     FaultCase(klass="DNS", name="CNAME loop", code="dns.cname_loop", severity=Severity.FAIL,
-              within=1.5, host="loop1.brand.example", absent=("dns.ok",)),
+              mechanism=HOST_DNS, host="loop1.brand.example", absent=("dns.ok",)),
     FaultCase(klass="DNS", name=f"chain of {CHAIN_HOPS} hops (limit 16)", code="dns.chain_too_long",
-              severity=Severity.FAIL, within=1.5, host="links.chain.example", absent=("dns.ok",)),
+              severity=Severity.FAIL, mechanism=HOST_DNS, host="links.chain.example",
+              absent=("dns.ok",)),
     FaultCase(klass="DNS", name="NXDOMAIN at the target", code="dns.dangling",
-              severity=Severity.FAIL, within=1.5, host="dangling.brand.example",
+              severity=Severity.FAIL, mechanism=HOST_DNS, host="dangling.brand.example",
               absent=("dns.ok",)),
     FaultCase(klass="DNS", name="lame authoritative server", code="dns.lame_nameserver",
-              severity=Severity.WARN, within=_QUESTION * 2 + 1.5, host="links.lame.example"),
-    FaultCase(klass="DNS", name="resolver port closed", code="dns.lookup_failed",
-              severity=Severity.UNKNOWN, within=8 * _QUESTION + 1.5, fleet_wide=True,
-              resolver="closed", absent=("dns.ok",)),
+              severity=Severity.WARN, mechanism=HOST_DNS, host="links.lame.example"),
+    FaultCase(klass="DNS", name="the zone's name servers dead (the resolver SERVFAILs late)",
+              code="dns.lookup_failed", severity=Severity.UNKNOWN, mechanism=HOST_DNS,
+              host=DEAD_ZONE_HOST, setup=_dead_zone, absent=("dns.ok",), evidence=_BUDGET),
+    FaultCase(klass="DNS", name="resolver port closed (every host)", code="dns.lookup_failed",
+              severity=Severity.UNKNOWN, mechanism=HOST_DNS, fleet_wide=True, resolver="closed",
+              absent=("dns.ok",), said_once="dns.resolver_down", evidence=_DOWN),
+    FaultCase(klass="DNS", name="resolver swallows every question (every host)",
+              code="dns.lookup_failed", severity=Severity.UNKNOWN, mechanism=HOST_DNS,
+              fleet_wide=True, resolver="silent", absent=("dns.ok",),
+              said_once="dns.resolver_down", evidence=_DOWN),
     FaultCase(klass="DNS", name="first resolver's port closed, second answers", code="dns.ok",
-              severity=Severity.OK, within=20 * DNS_TIMEOUT + 1.5, resolver="closed first"),
+              severity=Severity.OK, mechanism=HOST_DNS, resolver="closed first",
+              said_once="dns.resolver_down"),
+    FaultCase(klass="DNS", name="first resolver swallows every question, second answers",
+              code="dns.ok", severity=Severity.OK, mechanism=HOST_DNS, resolver="silent first",
+              said_once="dns.resolver_down"),
+    FaultCase(klass="DNS", name="5 % of UDP answers lost (seeded)", code="dns.ok",
+              severity=Severity.OK, mechanism=HOST_DNS,
+              setup=_rules(Rule(loss=0.05, transports=("udp",), seed=LOSS_SEED)), lost=True),
 )  # fmt: skip
 
 _TLS = "TLS/HTTP"
 TLS_CASES = (
     FaultCase(klass=_TLS, name="connection refused", code="tls.unreachable", severity=Severity.FAIL,
-              within=1.5, setup=lambda faults: faults.serve(refuse=True), absent=("tls.ok",)),
+              mechanism=WEB, setup=lambda faults: faults.serve(refuse=True), absent=("tls.ok",)),
     FaultCase(klass=_TLS, name="reset mid-handshake", code="tls.handshake_failed",
-              severity=Severity.FAIL, within=1.5,
+              severity=Severity.FAIL, mechanism=WEB,
               setup=_serve(behaviour=HttpBehaviour(mode="reset_handshake")), absent=("tls.ok",)),
     FaultCase(klass=_TLS, name="accepts and never speaks", code="tls.handshake_failed",
-              severity=Severity.FAIL, within=CONNECT_TIMEOUT + 1.5,
-              setup=_serve(behaviour=HttpBehaviour(mode="hang_after_accept")), absent=("tls.ok",)),
+              severity=Severity.FAIL, mechanism=WEB,
+              setup=_serve(behaviour=HttpBehaviour(mode="hang_after_accept")), absent=("tls.ok",),
+              evidence="timed out"),
     FaultCase(klass=_TLS, name="expired certificate", code="tls.expired", severity=Severity.FAIL,
-              within=1.5, setup=_serve(kind="expired"), absent=("tls.ok",)),
+              mechanism=WEB, setup=_serve(kind="expired"), absent=("tls.ok",)),
     FaultCase(klass=_TLS, name="wrong name", code="tls.hostname_mismatch", severity=Severity.FAIL,
-              within=1.5, setup=_serve(kind="wrong_name"), absent=("tls.ok",)),
+              mechanism=WEB, setup=_serve(kind="wrong_name"), absent=("tls.ok",)),
     FaultCase(klass=_TLS, name="untrusted chain", code="tls.untrusted", severity=Severity.FAIL,
-              within=1.5, setup=_serve(kind="untrusted"), absent=("tls.ok",)),
+              mechanism=WEB, setup=_serve(kind="untrusted"), absent=("tls.ok",)),
     FaultCase(klass=_TLS, name="HTTPS answer never finishes its headers", code="http.error",
-              severity=Severity.UNKNOWN, within=CONNECT_TIMEOUT + 1.5,
-              setup=_serve(behaviour=HttpBehaviour(mode="hang_headers")), absent=("http.ok",)),
+              severity=Severity.UNKNOWN, mechanism=WEB,
+              setup=_serve(behaviour=HttpBehaviour(mode="hang_headers")), absent=("http.ok",),
+              evidence=f"no complete HTTP answer within {CONNECT_TIMEOUT:g}s"),
 )  # fmt: skip
 
 
@@ -163,12 +221,13 @@ TLS_CASES = (
 
 KEYRING_CASES = (
     FaultCase(klass="keyring", name="no backend", code="esp.no_credentials",
-              severity=Severity.UNKNOWN, within=1.5, keyring=no_backend, absent=("esp.ok",)),
+              severity=Severity.UNKNOWN, mechanism=WEB, keyring=no_backend, absent=("esp.ok",)),
     FaultCase(klass="keyring", name="locked", code="esp.no_credentials", severity=Severity.UNKNOWN,
-              within=1.5, keyring=lambda: RaisingKeyring(keyring.errors.KeyringLocked("locked")),
+              mechanism=WEB,
+              keyring=lambda: RaisingKeyring(keyring.errors.KeyringLocked("locked")),
               absent=("esp.ok",)),
     FaultCase(klass="keyring", name="backend raises", code="esp.no_credentials",
-              severity=Severity.UNKNOWN, within=1.5,
+              severity=Severity.UNKNOWN, mechanism=WEB,
               keyring=lambda: RaisingKeyring(RuntimeError("org.freedesktop.DBus.Error")),
               absent=("esp.ok",)),
 )  # fmt: skip

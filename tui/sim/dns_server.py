@@ -1,16 +1,18 @@
 """A loopback DNS server over real UDP and TCP that answers from in-memory zones (`tui.sim.zones`),
-with fault knobs (delay, drop, rcode, truncation, garbage) so tests and the demo exercise real
-protocol paths."""
+with fault knobs (delay, drop, rcode, truncation, garbage, lost answers) so tests and the demo
+exercise real protocol paths."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import fnmatch
+import hashlib
 import socket
 import socketserver
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import dns.exception
@@ -38,7 +40,13 @@ _GARBAGE = b"\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\xff\xfe\xc0\xffnot dns"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Rule:
-    """A fault knob applied to matching questions; the first matching rule wins."""
+    """A fault knob applied to matching questions; the first matching rule wins.
+
+    `loss` drops that share of the answers, and `lose_first` the answers to the first N times each
+    question arrives (a network that loses answers, not questions: the server still logs them).
+    Which answers are lost depends only on `seed`, the question and how many times it came before,
+    so a run loses the same answers whatever the order of the threads.
+    """
 
     name: str = "*"
     rdtype: str | None = None
@@ -48,6 +56,9 @@ class Rule:
     truncate_udp: bool = False
     malformed: bool = False
     transports: tuple[str, ...] = TRANSPORTS
+    loss: float = 0.0
+    lose_first: int = 0
+    seed: int = 0
 
     def __post_init__(self) -> None:
         if self.rcode is not None:
@@ -56,6 +67,14 @@ class Rule:
             dns.rdatatype.from_text(self.rdtype)
         if not set(self.transports) <= set(TRANSPORTS):
             raise ValueError(f"transports must be among {TRANSPORTS}, not {self.transports}")
+        if not 0.0 <= self.loss <= 1.0:
+            raise ValueError(f"loss must be between 0 and 1, not {self.loss}")
+
+    def loses(self, record: QueryRecord, seen: int) -> bool:
+        """Whether the answer to `record`, which arrived `seen` times before, is lost."""
+        if seen < self.lose_first:
+            return True
+        return self.loss > 0 and chance(self.seed, record, seen) < self.loss
 
     def faults(self, transport: str) -> bool:
         """Whether this rule replaces the real answer (rather than only delaying it)."""
@@ -73,12 +92,38 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class QueryRecord:
-    """One question the server received (before any rule was applied)."""
+    """One question the server received (before any rule was applied), and the port it came from."""
 
     qname: str
     rdtype: str
     transport: str
     recursion_desired: bool
+    source_port: int = field(default=0, compare=False)
+
+
+def chance(seed: int, record: QueryRecord, seen: int) -> float:
+    """A number in [0, 1) fixed by the seed, the question and how many times it came before."""
+    text = f"{seed}|{record.qname}|{record.rdtype}|{record.transport}|{seen}"
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+class Occurrences:
+    """How many times each question arrived before (for lost answers)."""
+
+    def __init__(self) -> None:
+        self._seen: collections.Counter[tuple[str, str, str]] = collections.Counter()
+
+    def next(self, record: QueryRecord) -> int:
+        """The number of earlier arrivals of `record`'s question (counting this one from now on)."""
+        key = (record.qname, record.rdtype, record.transport)
+        seen = self._seen[key]
+        self._seen[key] = seen + 1
+        return seen
+
+    def clear(self) -> None:
+        """Forget every arrival."""
+        self._seen.clear()
 
 
 def build_response(
@@ -116,11 +161,12 @@ def _size_limit(query: dns.message.Message, transport: str) -> int:
     return min(EDNS_PAYLOAD, max(512, query.payload)) if query.edns >= 0 else 512
 
 
-def _record(query: dns.message.Message, transport: str) -> QueryRecord:
+def _record(query: dns.message.Message, transport: str, source_port: int) -> QueryRecord:
     question = query.question[0]
     rdtype = dns.rdatatype.to_text(question.rdtype)
     recursion_desired = bool(query.flags & dns.flags.RD)
-    return QueryRecord(normalize(question.name.to_text()), rdtype, transport, recursion_desired)
+    qname = normalize(question.name.to_text())
+    return QueryRecord(qname, rdtype, transport, recursion_desired, source_port)
 
 
 def _read_frame(conn: socket.socket) -> bytes | None:
@@ -183,6 +229,7 @@ class DnsServer:
         rules: Sequence[Rule] = (),
     ) -> None:
         self.authoritative = authoritative
+        self._seen = Occurrences()
         self._host, self._port, self._requested_port = host, port, port
         self._lock = threading.Lock()
         self._zones = by_origin(zones)
@@ -299,11 +346,12 @@ class DnsServer:
         return len({(q.qname, q.rdtype, q.recursion_desired) for q in self.queries})
 
     def reset_log(self) -> None:
-        """Forget the questions received so far."""
+        """Forget the questions received so far (and how often each came, for lost answers)."""
         with self._lock:
             self._log.clear()
+            self._seen.clear()
 
-    def handle_wire(self, wire: bytes, transport: str) -> bytes | None:
+    def handle_wire(self, wire: bytes, transport: str, source_port: int = 0) -> bytes | None:
         """The reply to one request in wire format (None: send nothing)."""
         try:
             query = dns.message.from_wire(wire)
@@ -312,13 +360,16 @@ class DnsServer:
         if query.opcode() != dns.opcode.QUERY or len(query.question) != 1:
             rcode = dns.rcode.FORMERR if query.opcode() == dns.opcode.QUERY else dns.rcode.NOTIMP
             return to_wire(self._message(query, Answer(rcode=rcode)), 512)
-        record = _record(query, transport)
+        record = _record(query, transport, source_port)
         with self._lock:
             self._log.append(record)
+            seen = self._seen.next(record)
             rule = next((rule for rule in self._rules if rule.matches(record)), None)
             pause = self._delay + (rule.delay if rule else 0.0)
             zones = self._zones
         if pause > 0 and self._stopping.wait(pause):
+            return None
+        if rule is not None and rule.loses(record, seen):
             return None
         if rule is not None and rule.faults(transport):
             return self._fault(query, rule)
@@ -340,7 +391,7 @@ class DnsServer:
 
     def serve_datagram(self, data: bytes, sock: socket.socket, client: Any) -> None:
         """Answer one UDP request (called in the request's own thread)."""
-        reply = self.handle_wire(data, "udp")
+        reply = self.handle_wire(data, "udp", int(client[1]))
         if reply is not None:
             with contextlib.suppress(OSError):
                 sock.sendto(reply, client)
@@ -353,8 +404,9 @@ class DnsServer:
                 return
             self._connections.add(conn)
         try:
+            port = int(conn.getpeername()[1])
             while (wire := _read_frame(conn)) is not None:
-                reply = self.handle_wire(wire, "tcp")
+                reply = self.handle_wire(wire, "tcp", port)
                 if reply is not None:
                     conn.sendall(len(reply).to_bytes(2, "big") + reply)
         except OSError:
