@@ -155,23 +155,27 @@ def _share(summary: ClickSummary) -> str:
 
 
 def click_evidence(read: ScopeClicks, signal: ClickSignal) -> tuple[str, ...]:
-    """The figures behind a scope's findings: the call, each day, the notes and the test."""
+    """The figures behind a scope's findings: the call, each day (when the signal says something is
+    wrong: a steady scope's days are in its series, drawn in the details, not copied as text for
+    every row of a 10,000-host fleet), the notes and the test."""
     lines: list[str] = []
     series = read.series
+    summary = signal.summary
+    steady = summary is not None and summary.verdict in (Verdict.STEADY, Verdict.VOLUME_DIP)
     if series is not None:
         lines.append(
             f"{series.source}, {signal.scope.label}, {series.start.isoformat()} to "
-            f"{series.end.isoformat()}"
+            f"{series.end.isoformat()} ({len(series.days)} days)"
         )
-        lines += [
-            f"{day.day.isoformat()}: {day.delivered:,} delivered, {day.unique_clicks:,} unique "
-            "clicks"
-            for day in series.days
-        ]
+        if not steady or signal.tracking_off:
+            lines += [
+                f"{day.day.isoformat()}: {day.delivered:,} delivered, {day.unique_clicks:,} "
+                "unique clicks"
+                for day in series.days
+            ]
         lines += list(series.notes)
     if read.tracking is not None:
         lines.append(f"click tracking: {read.tracking.detail}")
-    summary = signal.summary
     if summary is not None and summary.p_value is not None:
         lines.append(f"one-sided binomial test: p = {summary.p_value:.3g}")
     return (*lines, *read.notes)
