@@ -48,17 +48,27 @@ def find_zone(resolved: HostDns, ctx: CheckContext) -> str | None:
     return None
 
 
-def nameservers(zone: str, ctx: CheckContext) -> tuple[tuple[str, str], ...]:
-    """(name server, address) pairs for the zone, resolved through the resolver."""
+def nameservers(zone: str, ctx: CheckContext) -> tuple[tuple[tuple[str, str], ...], str]:
+    """(name server, address) pairs for the zone, resolved through the resolver; with none, why
+    (the zone has no NS records, or the questions for them or their addresses failed)."""
     answer = ctx.resolver.query(zone, "NS")
+    if answer.status is DnsStatus.ERROR:
+        return (), f"its NS question failed: {answer.error}"
     pairs: list[tuple[str, str]] = []
+    failed: list[str] = []
     ns_names = sorted(normalize(record) for record in answer.records)
     ctx.resolver.prefetch((name, rdtype) for name in ns_names for rdtype in ("A", "AAAA"))
     for ns_name in ns_names:
         for rdtype in ("A", "AAAA"):
             addresses = ctx.resolver.query(ns_name, rdtype)
             pairs.extend((ns_name, address) for address in addresses.records)
-    return tuple(pairs)
+            if addresses.status is DnsStatus.ERROR:
+                failed.append(f"{ns_name} {rdtype}: {addresses.error}")
+    if pairs or not failed:
+        return tuple(pairs), "the zone has no resolvable NS records"
+    return (), "the addresses of its name servers could not be looked up: " + "; ".join(
+        dict.fromkeys(failed)
+    )
 
 
 def ask_server(host: str, ns_name: str, address: str, ctx: CheckContext) -> AuthView:
@@ -135,9 +145,8 @@ def check_authoritative(resolved: HostDns, ctx: CheckContext) -> AuthCheck:
     zone = find_zone(resolved, ctx)
     if zone is None:
         return AuthCheck()
-    servers = nameservers(zone, ctx)
+    servers, reason = nameservers(zone, ctx)
     if not servers:
-        reason = "the zone has no resolvable NS records"
         return AuthCheck(findings=(_unreachable(resolved.host, zone, reason, ()),), zone=zone)
     views = tuple(ask_server(resolved.host, ns, address, ctx) for ns, address in servers)
     answering = tuple(view for view in views if not view.error)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import socket
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -93,12 +92,12 @@ class CheckContext:
         )
 
     def for_host(self) -> CheckContext:
-        """A copy for one host: its DNS questions (resolver, lists, name servers) all end within
-        HOST_DNS_TIMEOUTS timeouts from now, so no host waits out timeout after timeout."""
+        """A copy for one host: its DNS questions (resolver, lists, name servers) share
+        HOST_DNS_TIMEOUTS timeouts for waiting on answers that never come (`Deadline`), so no host
+        waits out timeout after timeout, and none gives up on a slow answer that does come."""
         from checks.dnsclient import Deadline  # noqa: PLC0415 - dnspython loads on first scan
 
-        seconds = HOST_DNS_TIMEOUTS * self.resolver.timeout
-        deadline = Deadline(at=time.monotonic() + seconds, seconds=seconds)
+        deadline = Deadline(HOST_DNS_TIMEOUTS * self.resolver.timeout)
         return replace(
             self,
             resolver=self.resolver.with_deadline(deadline),

@@ -180,7 +180,9 @@ class Batch:
         ends = now + self.attempts * self.timeout
         cut = self.deadline is not None and self.deadline < ends
         if self.deadline is not None and now >= self.deadline:
-            return question, _result(question, "not asked: this host's time for DNS had run out")
+            return question, _result(
+                question, "not asked: this host's time for unanswered DNS questions had run out"
+            )
         if self.deadline is not None:
             ends = min(ends, self.deadline)
         item = _Pending(question, question_wire(question[0], question[1]), ends, cut)
@@ -267,7 +269,9 @@ class Batch:
             errors.append(self._down_reason(down, asked=bool(item.tried)))
         elif item.flights or not errors:
             if item.cut:
-                errors.append("no answer before this host's time for DNS ran out")
+                errors.append(
+                    "no answer before this host's time for unanswered DNS questions ran out"
+                )
             else:
                 tried = ", ".join(server_text(*server) for server in dict.fromkeys(item.tried))
                 errors.append(f"timeout after {self.attempts * self.timeout:g}s from {tried}")

@@ -8,7 +8,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
 
 import dns.resolver
 
@@ -30,16 +29,38 @@ def system_nameservers() -> tuple[Server, ...]:
     return tuple((str(address), 53) for address in resolver.nameservers)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Deadline:
-    """When a host's DNS questions must end (`time.monotonic()`), and how long it was given."""
+    """A host's time for DNS questions that go unanswered: `seconds` in all, one per host.
 
-    at: float
-    seconds: float
+    A question that is answered costs nothing, however long its answer took: a resolver under
+    load, or a machine busy with 10,000 hosts, is slow, not broken, and its answers are waited
+    for. A question that ends without an answer (a timeout, SERVFAIL, REFUSED, or cut by this
+    deadline) costs the time it was waited for. So however many of a host's questions time out,
+    the host stops waiting once `seconds` are spent, and no answer is given up on because the
+    answers before it were slow."""
+
+    __slots__ = ("_lock", "seconds", "spent")
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.spent = 0.0
+        self._lock = threading.Lock()
 
     def left(self) -> float:
-        """Seconds until the deadline (negative once it passed)."""
-        return self.at - time.monotonic()
+        """Seconds still to spend on unanswered questions (0 or less once spent)."""
+        return self.seconds - self.spent
+
+    def ends(self, now: float | None = None) -> float:
+        """The `time.monotonic()` value a question asked now must end by, at the latest."""
+        return (time.monotonic() if now is None else now) + max(self.left(), 0.0)
+
+    def charge(self, seconds: float) -> None:
+        """A question waited `seconds` and got no answer: they are spent."""
+        with self._lock:
+            self.spent += max(seconds, 0.0)
+
+    def __repr__(self) -> str:
+        return f"Deadline(seconds={self.seconds:g}, spent={self.spent:.3f})"
 
 
 class AnswerCache:
@@ -167,29 +188,38 @@ class DnsClient:
         )  # fmt: skip
 
     def query(self, name: str, rdtype: str, *, recursive: bool = True) -> DnsResult:
-        """Ask every server in turn until one answers; cached per scan. Past the deadline only a
-        cached answer is given; a question another host is asking is awaited until then."""
+        """Ask every server in turn until one answers; cached per scan. Once the host's time for
+        unanswered questions is spent only a cached answer is given; a question another host is
+        asking is awaited until then."""
         qname, kind = normalize(name), rdtype.upper()
         key = self._key(qname, kind, recursive)
         left = self.deadline.left() if self.deadline is not None else None
         if left is not None and left <= 0:
             return self.cache.peek(key) or self._late(qname, kind, "not asked")
+        started = time.monotonic()
         found, owner = self.cache.lookup(key)
         if isinstance(found, DnsResult):
             return found
         if not owner:
             try:
-                return found.result(timeout=left)
+                result = found.result(timeout=left)
             except TimeoutError:
-                return self._late(qname, kind, "no answer")
+                result = self._late(qname, kind, "no answer")
+            return self._charged(result, started)
         result = self._ask(qname, kind, recursive)
         cut = left is not None and left < self.attempts * self.timeout
         self.cache.fulfil(key, found, result, store=not (cut and result.status is DnsStatus.ERROR))
+        return self._charged(result, started)
+
+    def _charged(self, result: DnsResult, started: float) -> DnsResult:
+        """`result`, its wait charged to the host's deadline when no answer came."""
+        if self.deadline is not None and result.status is DnsStatus.ERROR:
+            self.deadline.charge(time.monotonic() - started)
         return result
 
     def _late(self, qname: str, rdtype: str, what: str) -> DnsResult:
         seconds = self.deadline.seconds if self.deadline is not None else 0.0
-        error = f"{what}: this host's {seconds:g}s for DNS had run out"
+        error = f"{what}: this host's {seconds:g}s for unanswered DNS questions had run out"
         return DnsResult(name=qname, rdtype=rdtype, status=DnsStatus.ERROR, error=error)
 
     def prefetch(
@@ -219,9 +249,11 @@ class DnsClient:
         left = self.deadline.left() if self.deadline is not None else None
         store = left is None or left >= self.attempts * self.timeout
         asked = 0
+        started, unanswered = time.monotonic(), False
         try:
             for question, result in self._ask_batch(tuple(wanted), window, claim, stop):
                 keep = store or result.status is not DnsStatus.ERROR
+                unanswered = unanswered or result.status is DnsStatus.ERROR
                 self.cache.fulfil(self._key(*question), claimed.pop(question), result, store=keep)
                 asked += 1
         finally:  # never leave a claimed question without an answer: someone may wait on it
@@ -231,6 +263,8 @@ class DnsClient:
                     name=question[0], rdtype=question[1], status=DnsStatus.ERROR, error=reason
                 )
                 self.cache.fulfil(self._key(*question), future, failed, store=False)
+            if unanswered and self.deadline is not None:  # questions asked at once: waited once
+                self.deadline.charge(time.monotonic() - started)
         return asked
 
     def _key(self, qname: str, rdtype: str, recursive: bool) -> tuple[object, ...]:
@@ -259,5 +293,5 @@ class DnsClient:
         return ask_many(
             questions, self.servers, timeout=self.timeout, attempts=self.attempts, window=window,
             claim=claim, stop=stop, health=self.health,
-            deadline=self.deadline.at if self.deadline is not None else None, role=self.role,
+            deadline=self.deadline.ends() if self.deadline is not None else None, role=self.role,
         )  # fmt: skip

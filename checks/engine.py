@@ -52,9 +52,9 @@ def _no_guess(_target: Target, _chain: tuple[str, ...]) -> Expectation:
 
 
 def check_host(target: Target, ctx: CheckContext, guess: Guesser = _no_guess) -> HostReport:
-    """Every check for one host; never raises for network conditions. Its DNS questions all end
-    within HOST_DNS_TIMEOUTS timeouts (`CheckContext.for_host`); those that need no answer before
-    them are asked at once."""
+    """Every check for one host; never raises for network conditions. It waits at most
+    HOST_DNS_TIMEOUTS timeouts in all for DNS answers that never come (`CheckContext.for_host`);
+    questions that need no answer before them are asked at once."""
     laps = Laps()
     ctx = ctx.for_host()
     ahead = questions_ahead(target.host, zones=ctx.check_authoritative)
@@ -96,7 +96,7 @@ def check_host(target: Target, ctx: CheckContext, guess: Guesser = _no_guess) ->
         )
         laps.lap("blocklists")
     failed = resolved.status is DnsStatus.ERROR and ctx.resolver.deadline is not None
-    until = ctx.resolver.deadline.at if failed and ctx.resolver.deadline is not None else None
+    until = ctx.resolver.deadline.ends() if failed and ctx.resolver.deadline is not None else None
     said = resolver_down_findings(ctx, settle_until=until)  # the cause first: its fix is copied
     report = HostReport(
         host=target.host,

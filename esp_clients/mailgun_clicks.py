@@ -179,7 +179,9 @@ class MailgunClicks:
 
         def page(skip: int | None) -> tuple[list[Row], int | None]:
             query = metrics_query(name, start, end, skip or 0)
-            body = self._api.request_json("POST", METRICS_PATH, json=query)
+            body = self._api.request_json(
+                "POST", METRICS_PATH, json=query, idempotent=True
+            )  # a query: harmless twice
             rows, following = self._api.convert(parse_metrics, body)
             fresh = [row for row in rows if row[0] not in seen]
             seen.update(row[0] for row in fresh)

@@ -129,4 +129,6 @@ class MandrillClicks:
         return self._senders
 
     def _post(self, path: str, fields: Mapping[str, str]) -> object:
-        return self._api.request_json("POST", path, json={"key": self._credential, **fields})
+        """A read (Mandrill posts everything): sent again after a dropped connection."""
+        body = {"key": self._credential, **fields}
+        return self._api.request_json("POST", path, json=body, idempotent=True)

@@ -505,3 +505,35 @@ def test_a_failing_stats_call_raises(
     with pytest.raises(error) as caught:
         client.click_series(domain("t.brand.example", "acme", esp_id="brand.example"), START, END)
     assert esp.secret not in str(caught.value)
+
+
+# -- queries sent by POST ------------------------------------------------------------------------
+
+
+def _mandrill() -> EspClient:
+    return MandrillClient(AccountRef(name="acme", esp="mandrill"), KEY, sleep=no_sleep)
+
+
+@pytest.mark.parametrize(
+    ("make", "url", "answer"),
+    [
+        (mailgun, f"{MAILGUN}/v1/analytics/metrics", {"items": [], "pagination": {"total": 0}}),
+        (_mandrill, f"{MANDRILL}/senders/list", []),
+        (ses, f"{SES}/v2/email/metrics/batch", {"Results": [], "Errors": []}),
+    ],
+    ids=["mailgun metrics", "mandrill senders", "ses batch"],
+)
+def test_a_click_query_sent_by_post_is_sent_again_after_a_dropped_connection(
+    api: respx.MockRouter, make: Callable[[], EspClient], url: str, answer: object
+) -> None:
+    """These POSTs only read: a connection dropped under them is asked again, not reported as
+    'the change may have been made' (as a write's would be)."""
+    api.get(f"{SES}/v2/email/account").respond(200, json=vdm())
+    route = api.post(url).mock(
+        side_effect=[
+            httpx.RemoteProtocolError("the server hung up"),
+            httpx.Response(200, json=answer),
+        ]
+    )
+    make().click_series(domain("t.brand.example", "acme", esp_id="brand.example"), START, END)
+    assert route.call_count == 2
