@@ -7,9 +7,11 @@ name these values without an import circle.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 ACCOUNT_SCOPE_KEY = ""
 """The scope key of figures that cover the whole account (or subuser / subaccount)."""
@@ -51,7 +53,6 @@ class ClickSeries:
     days: tuple[DailyClicks, ...]
     source: str
     notes: tuple[str, ...] = ()
-    _by_day: Mapping[dt.date, DailyClicks] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -63,7 +64,6 @@ class ClickSeries:
             if previous is not None and entry.day <= previous:
                 raise ValueError("the days of a click series must be unique and in order")
             previous = entry.day
-        object.__setattr__(self, "_by_day", {entry.day: entry for entry in self.days})
 
     def covers(self, day: dt.date) -> bool:
         """Whether the ESP's figures include `day` (a day without a row then had no traffic)."""
@@ -71,8 +71,21 @@ class ClickSeries:
 
     def on(self, day: dt.date) -> DailyClicks:
         """The figures of `day`; zero for a covered day the ESP did not list."""
-        found = self._by_day.get(day)
-        return DailyClicks(day=day, delivered=0, unique_clicks=0) if found is None else found
+        at = bisect.bisect_left(self.days, day, key=_day_of)  # the days are in order
+        if at < len(self.days) and self.days[at].day == day:
+            return self.days[at]
+        return DailyClicks(day=day, delivered=0, unique_clicks=0)
+
+
+def _day_of(entry: DailyClicks) -> dt.date:
+    return entry.day
+
+
+@functools.lru_cache(maxsize=4096)
+def shared_day(day: dt.date) -> dt.date:
+    """One date object per day for every series of a scan (a 10,000-host fleet holds thousands
+    of series over the same few dozen days)."""
+    return day
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,7 +120,7 @@ def daily_series(
             delivered[day] = delivered.get(day, 0) + sent
             clicks[day] = clicks.get(day, 0) + clicked
     days = tuple(
-        DailyClicks(day=day, delivered=delivered[day], unique_clicks=clicks[day])
+        DailyClicks(day=shared_day(day), delivered=delivered[day], unique_clicks=clicks[day])
         for day in sorted(delivered)
     )
     return ClickSeries(scope=scope, start=start, end=end, days=days, source=source, notes=notes)

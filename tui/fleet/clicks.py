@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -58,7 +59,9 @@ class ClickRules:
         return _days_before(today - dt.timedelta(days=self.recent_days), self.baseline_days)
 
 
+@functools.lru_cache(maxsize=64)
 def _days_before(day: dt.date, count: int) -> tuple[dt.date, ...]:
+    """The `count` days before `day`, oldest first (one tuple per scan, shared by its scopes)."""
     return tuple(day - dt.timedelta(days=back) for back in range(count, 0, -1))
 
 
