@@ -249,11 +249,12 @@ class DnsClient:
         left = self.deadline.left() if self.deadline is not None else None
         store = left is None or left >= self.attempts * self.timeout
         asked = 0
-        started, unanswered = time.monotonic(), False
+        started, last_unanswered = time.monotonic(), None
         try:
             for question, result in self._ask_batch(tuple(wanted), window, claim, stop):
                 keep = store or result.status is not DnsStatus.ERROR
-                unanswered = unanswered or result.status is DnsStatus.ERROR
+                if result.status is DnsStatus.ERROR:
+                    last_unanswered = time.monotonic()
                 self.cache.fulfil(self._key(*question), claimed.pop(question), result, store=keep)
                 asked += 1
         finally:  # never leave a claimed question without an answer: someone may wait on it
@@ -263,8 +264,9 @@ class DnsClient:
                     name=question[0], rdtype=question[1], status=DnsStatus.ERROR, error=reason
                 )
                 self.cache.fulfil(self._key(*question), future, failed, store=False)
-            if unanswered and self.deadline is not None:  # questions asked at once: waited once
-                self.deadline.charge(time.monotonic() - started)
+            if last_unanswered is not None and self.deadline is not None:
+                # asked at once, waited for at once: the wait until the last one gave up
+                self.deadline.charge(last_unanswered - started)
         return asked
 
     def _key(self, qname: str, rdtype: str, recursive: bool) -> tuple[object, ...]:

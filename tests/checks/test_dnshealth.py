@@ -264,3 +264,19 @@ def test_a_question_in_flight_is_awaited_only_until_the_deadline(silent: DnsServ
     )
     asking.join()
     assert owner.query("shared.wide.test", "A").error.startswith("timeout after 2s")
+
+
+def test_only_answers_that_never_came_spend_a_hosts_time(
+    server: DnsServer, silent: DnsServer
+) -> None:
+    server.set_rules([Rule(delay=0.2)])  # slow, but it answers
+    deadline = Deadline(0.3)
+    answering = DnsClient([server.server], timeout=1.0, cache=AnswerCache(), deadline=deadline)
+    for name, rdtype in names(3):  # 0.6 s of answers, one after the other: twice the deadline
+        assert answering.query(name, rdtype).records == ("192.0.2.7",)
+    assert answering.prefetch(names(6)[3:], window=8) == 3
+    assert deadline.spent == 0
+    dead = DnsClient([silent.server], timeout=1.0, cache=AnswerCache(), deadline=deadline)
+    assert dead.query("gone.wide.test", "A").status is DnsStatus.ERROR
+    assert deadline.left() <= 0  # its wait was cut at the 0.3 s left, and spent
+    assert "had run out" in answering.query("later.wide.test", "A").error
