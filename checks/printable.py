@@ -2,7 +2,7 @@
 control character and DEL written as a visible escape (``\\x1b``), so that no message, DNS answer,
 certificate or API answer can move the cursor, clear the screen, set the window title, plant an
 OSC 8 link or an OSC 52 clipboard write, in the table, the dashboard, the logs, or the Markdown and
-CSV exports. The one rule every output path uses; `esp_clients.base.printable` (a room that
+CSV exports. The one rule every output path uses; `esp_clients.shapes.printable` (a room that
 cannot import this one) writes the same escapes, and a test holds the two to it."""
 
 from __future__ import annotations

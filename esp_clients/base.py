@@ -1,18 +1,17 @@
-"""What every ESP client shares: its values and Protocol, and small text and JSON helpers."""
+"""What every ESP client shares: the values it reads an ESP's answers into (accounts, tracking
+domains, certificates, capabilities) and the client Protocol. Reading the JSON is in `shapes`,
+keeping keys out of text in `redaction`, the errors in `errors`."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import enum
-import functools
-import ipaddress
-import re
 import time
-import urllib.parse
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
+
+from esp_clients.shapes import printable
 
 if TYPE_CHECKING:
     import ssl
@@ -20,14 +19,6 @@ if TYPE_CHECKING:
     import httpx
 
     from esp_clients.engagement import ClickScope, ClickSeries, ClickTracking
-
-MESSAGE_LIMIT = 200
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
-
-
-def printable(text: str) -> str:
-    """`text` with each control character written as a visible escape (``\\x1b``)."""
-    return _CONTROL.sub(lambda found: "".join(f"\\x{ord(c):02x}" for c in found.group()), text)
 
 
 class Capability(enum.Enum):
@@ -188,184 +179,3 @@ class EspClient(Protocol):
     def close(self) -> None:
         """Release the client's connections."""
         ...
-
-
-def sanitize(text: str, limit: int = MESSAGE_LIMIT) -> str:
-    """One printable line of at most `limit` characters (for ESP messages shown to users)."""
-    line = " ".join(_CONTROL.sub(" ", text).split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-MIN_BASE64_CORE = 8
-"""Shorter base64 cores are not redacted: they would match ordinary text."""
-
-
-def base64_cores(secret: str) -> tuple[str, ...]:
-    """The base64 characters that encode `secret` wherever it sits in a longer encoded value, one
-    per alignment (three): an HTTP Basic value (base64 of `api:KEY` for Mailgun) holds one of them
-    whatever the user name. The characters at the edges, which also encode the neighbours, are left
-    out."""
-    data = secret.encode()
-    cores = []
-    for shift in range(3):
-        encoded = base64.b64encode(b"\0" * shift + data).decode("ascii")
-        first = -(-8 * shift // 6)  # the first character made of the secret's bits only
-        last = 8 * (shift + len(data)) // 6  # one past the last such character
-        core = encoded[first:last]
-        if len(core) >= MIN_BASE64_CORE:
-            cores.append(core)
-    return tuple(cores)
-
-
-def secret_forms(secret: str) -> tuple[str, ...]:
-    """`secret` as it can appear in text: itself, URL-encoded, and inside base64 (Basic auth)."""
-    if not secret:
-        return ()
-    return (secret, urllib.parse.quote(secret, safe=""), *base64_cores(secret))
-
-
-def redact(text: str, secrets: Sequence[str]) -> str:
-    """`text` with every secret (also URL-encoded, or inside a base64 value) replaced by `***`."""
-    for secret in secrets:
-        for form in secret_forms(secret):
-            text = text.replace(form, "***")
-    return text
-
-
-def without_userinfo(url: str) -> str:
-    """`url` with any `user:password@` removed: what may be shown of an API address."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        return url
-    if "@" not in parts.netloc:
-        return url
-    return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
-
-
-def url_secrets(url: str) -> tuple[str, ...]:
-    """The user name and password inside `url`, if any (never shown)."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        return ()
-    user = parts.username if parts.username and len(parts.username) >= MIN_BASE64_CORE else None
-    return tuple(part for part in (user, parts.password) if part)
-
-
-def is_loopback_url(url: str) -> bool:
-    """Whether `url`'s host is this machine (127.0.0.0/8, ::1, localhost)."""
-    try:
-        host = urllib.parse.urlsplit(url).hostname or ""
-    except ValueError:
-        return False
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def insecure_api_problem(url: str, *, allowed: bool) -> str | None:
-    """Why `url` may not carry an API key, or None: plain http sends the key in clear to every
-    network in between, so only loopback (a local proxy or test server) or an explicit opt-in
-    (`allow_insecure_api = true`) may use it."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        return "it is not a URL"
-    if parts.scheme.lower() != "http" or allowed or is_loopback_url(url):
-        return None
-    return (
-        "plain http:// would send the API key in clear to every network on the way; use https://, "
-        "or set allow_insecure_api = true in this account if the path is private (an internal proxy)"
-    )
-
-
-def normalize_host(name: str) -> str:
-    """A host name in lower case without surrounding spaces or a trailing dot."""
-    return name.strip().rstrip(".").lower()
-
-
-def quote_segment(value: str) -> str:
-    """`value` escaped for use as one URL path segment."""
-    return urllib.parse.quote(value, safe="")
-
-
-class ShapeError(ValueError):
-    """Raised by pure parse helpers when JSON does not have the documented shape."""
-
-
-def as_mapping(value: object, what: str) -> Mapping[str, object]:
-    """`value` as a JSON object, or ShapeError naming `what`."""
-    if not isinstance(value, Mapping):
-        raise ShapeError(f"{what} is not a JSON object")
-    return value
-
-
-def as_list(value: object, what: str) -> list[object]:
-    """`value` as a JSON array, or ShapeError naming `what`."""
-    if not isinstance(value, list):
-        raise ShapeError(f"{what} is not a JSON array")
-    return value
-
-
-@functools.lru_cache(maxsize=4096)
-def iso_day(text: str | None, what: str) -> dt.date:
-    """The day an ESP's ISO 8601 date or time (`2026-12-03`, `2026-12-03 07:00:00`) falls on;
-    ShapeError naming `what` when it is neither. Cached: a fleet's series share a few dozen days,
-    and one date object each keeps 10,000 hosts' figures small."""
-    try:
-        return dt.datetime.fromisoformat(text or "").date()
-    except ValueError:
-        raise ShapeError(f"{what} {text!r} is not an ISO 8601 date or time") from None
-
-
-def opt_str(mapping: Mapping[str, object], key: str) -> str | None:
-    """The string (or number, as text) at `key`; None when absent or null."""
-    value = mapping.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ShapeError(f"field {key!r} is not a string")
-    return str(value)
-
-
-def opt_count(mapping: Mapping[str, object], key: str) -> int:
-    """The count at `key`: a non-negative whole number (an integral float or numeric text is
-    accepted, as ESPs write them); 0 when absent or null."""
-    value = mapping.get(key)
-    if value is None:
-        return 0
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ShapeError(f"field {key!r} is not a count")
-    return value
-
-
-def opt_bool(mapping: Mapping[str, object], key: str) -> bool | None:
-    """The boolean at `key`; None when absent or null."""
-    value = mapping.get(key)
-    if value is None or isinstance(value, bool):
-        return value
-    raise ShapeError(f"field {key!r} is not a boolean")
-
-
-def error_message_common(body: object) -> str | None:
-    """The message in the common ESP error shapes: errors[].message, message, Reason, ..."""
-    if not isinstance(body, Mapping):
-        return None
-    errors = body.get("errors")
-    if isinstance(errors, list):
-        texts = [str(e["message"]) for e in errors if isinstance(e, Mapping) and e.get("message")]
-        if texts:
-            return "; ".join(texts)
-    for key in ("message", "Reason", "Description", "name"):
-        value = body.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return None

@@ -23,12 +23,11 @@ from esp_clients.base import (
     EspSecret,
     TrackingDomain,
     Unsupported,
-    insecure_api_problem,
-    without_userinfo,
 )
 from esp_clients.engagement import ACCOUNT_SCOPE, ClickScope, ClickSeries, ClickTracking
 from esp_clients.errors import EspAuthError, EspUnsupported
 from esp_clients.http import ErrorKind, ErrorMessage, HttpApi
+from esp_clients.redaction import insecure_api_problem, without_userinfo
 from esp_clients.registry import ENTRIES
 
 if TYPE_CHECKING:

@@ -18,7 +18,8 @@ message never carries an API key or a header value.
 
 from __future__ import annotations
 
-from esp_clients.base import Capability, Unsupported, sanitize
+from esp_clients.base import Capability, Unsupported
+from esp_clients.shapes import sanitize
 
 DETAIL_LIMIT = 300
 

@@ -14,15 +14,7 @@ from typing import TypeVar
 
 import httpx
 
-from esp_clients.base import (
-    AccountRef,
-    ShapeError,
-    error_message_common,
-    redact,
-    sanitize,
-    url_secrets,
-    without_userinfo,
-)
+from esp_clients.base import AccountRef
 from esp_clients.errors import (
     EspAuthError,
     EspBadResponse,
@@ -34,6 +26,8 @@ from esp_clients.errors import (
     EspTlsUntrusted,
     EspUnavailable,
 )
+from esp_clients.redaction import redact, url_secrets, without_userinfo
+from esp_clients.shapes import ShapeError, error_message_common, sanitize
 from esp_clients.tls import api_tls_context, certificate_failure
 
 LOG = logging.getLogger("trackdeck.esp")

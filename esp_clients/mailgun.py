@@ -13,19 +13,7 @@ from dataclasses import replace
 import httpx
 from cryptography import x509
 
-from esp_clients.base import (
-    UNKNOWN_CERTIFICATE,
-    CertificateState,
-    ShapeError,
-    TrackingDomain,
-    as_list,
-    as_mapping,
-    normalize_host,
-    opt_bool,
-    opt_str,
-    quote_segment,
-    sanitize,
-)
+from esp_clients.base import UNKNOWN_CERTIFICATE, CertificateState, TrackingDomain
 from esp_clients.client import ApiKeyClient, ErrorDialect
 from esp_clients.errors import (
     EspBadResponse,
@@ -36,6 +24,16 @@ from esp_clients.errors import (
     EspUnavailable,
 )
 from esp_clients.mailgun_clicks import MailgunClicks
+from esp_clients.shapes import (
+    ShapeError,
+    as_list,
+    as_mapping,
+    normalize_host,
+    opt_bool,
+    opt_str,
+    quote_segment,
+    sanitize,
+)
 
 BASES = {"us": "https://api.mailgun.net", "eu": "https://api.eu.mailgun.net"}
 PAGE_SIZE = 100

@@ -13,18 +13,11 @@ import datetime as dt
 import email.utils
 from collections.abc import Mapping
 
-from esp_clients.base import (
-    ShapeError,
-    TrackingDomain,
-    as_list,
-    as_mapping,
-    opt_count,
-    opt_str,
-    quote_segment,
-)
+from esp_clients.base import TrackingDomain
 from esp_clients.engagement import ClickScope, ClickSeries, ClickTracking, daily_series
 from esp_clients.errors import EspNotFound, EspRejected
 from esp_clients.http import HttpApi
+from esp_clients.shapes import ShapeError, as_list, as_mapping, opt_count, opt_str, quote_segment
 
 METRICS_PATH = "/v1/analytics/metrics"
 METRICS = ("delivered_count", "unique_clicked_count")

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from esp_clients.base import (
-    UNKNOWN_CERTIFICATE,
-    Capability,
+from esp_clients.base import UNKNOWN_CERTIFICATE, Capability, TrackingDomain
+from esp_clients.client import ApiKeyClient, ErrorDialect, WithoutHttpsCalls
+from esp_clients.errors import EspAuthError, EspError, EspNotFound, EspRejected
+from esp_clients.mandrill_clicks import UNSUPPORTED_CLICKS, MandrillClicks
+from esp_clients.shapes import (
     ShapeError,
-    TrackingDomain,
     as_list,
     as_mapping,
     normalize_host,
@@ -20,9 +21,6 @@ from esp_clients.base import (
     opt_str,
     sanitize,
 )
-from esp_clients.client import ApiKeyClient, ErrorDialect, WithoutHttpsCalls
-from esp_clients.errors import EspAuthError, EspError, EspNotFound, EspRejected
-from esp_clients.mandrill_clicks import UNSUPPORTED_CLICKS, MandrillClicks
 
 BASES: Mapping[str, str] = {"": "https://mandrillapp.com/api/1.4"}
 TARGET = "mandrillapp.com"

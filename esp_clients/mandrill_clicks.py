@@ -15,18 +15,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from esp_clients.base import (
-    Capability,
-    ShapeError,
-    TrackingDomain,
-    as_list,
-    as_mapping,
-    iso_day,
-    opt_count,
-    opt_str,
-)
+from esp_clients.base import Capability, TrackingDomain
 from esp_clients.engagement import ClickScope, ClickSeries, daily_series
 from esp_clients.http import HttpApi
+from esp_clients.shapes import ShapeError, as_list, as_mapping, iso_day, opt_count, opt_str
 
 MAX_SENDERS = 10
 """Senders whose history is read per domain, the busiest first (each costs one call)."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from esp_clients.base import (
-    Capability,
-    CertificateState,
+from esp_clients.base import Capability, CertificateState, TrackingDomain
+from esp_clients.client import ApiKeyClient, WithoutHttpsCalls, require
+from esp_clients.errors import EspBadResponse
+from esp_clients.resend_clicks import ResendClicks
+from esp_clients.shapes import (
     ShapeError,
-    TrackingDomain,
     as_list,
     as_mapping,
     normalize_host,
@@ -16,9 +17,6 @@ from esp_clients.base import (
     opt_str,
     quote_segment,
 )
-from esp_clients.client import ApiKeyClient, WithoutHttpsCalls, require
-from esp_clients.errors import EspBadResponse
-from esp_clients.resend_clicks import ResendClicks
 
 BASES: Mapping[str, str] = {"": "https://api.resend.com"}
 PAGE_LIMIT = 100

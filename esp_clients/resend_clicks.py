@@ -8,16 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from esp_clients.base import (
-    TrackingDomain,
-    as_list,
-    as_mapping,
-    iso_day,
-    opt_count,
-    opt_str,
-)
+from esp_clients.base import TrackingDomain
 from esp_clients.engagement import ClickScope, ClickSeries, ClickTracking, daily_series
 from esp_clients.http import HttpApi
+from esp_clients.shapes import as_list, as_mapping, iso_day, opt_count, opt_str
 
 METRICS_PATH = "/emails/metrics"
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from esp_clients.base import (
-    UNKNOWN_CERTIFICATE,
-    Capability,
-    CertificateState,
+from esp_clients.base import UNKNOWN_CERTIFICATE, Capability, CertificateState, TrackingDomain
+from esp_clients.client import ApiKeyClient, WithoutHttpsCalls
+from esp_clients.sendgrid_clicks import SendGridClicks
+from esp_clients.shapes import (
     ShapeError,
-    TrackingDomain,
     as_list,
     as_mapping,
     normalize_host,
@@ -24,8 +23,6 @@ from esp_clients.base import (
     quote_segment,
     sanitize,
 )
-from esp_clients.client import ApiKeyClient, WithoutHttpsCalls
-from esp_clients.sendgrid_clicks import SendGridClicks
 
 BASES = {"global": "https://api.sendgrid.com", "eu": "https://api.eu.sendgrid.com"}
 LIST_LIMIT = 500

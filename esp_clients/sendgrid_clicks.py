@@ -11,16 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from esp_clients.base import (
-    AccountRef,
-    TrackingDomain,
-    as_list,
-    as_mapping,
-    iso_day,
-    opt_bool,
-    opt_count,
-    opt_str,
-)
+from esp_clients.base import AccountRef, TrackingDomain
 from esp_clients.engagement import (
     ACCOUNT_SCOPE,
     ClickScope,
@@ -29,6 +20,7 @@ from esp_clients.engagement import (
     daily_series,
 )
 from esp_clients.http import HttpApi
+from esp_clients.shapes import as_list, as_mapping, iso_day, opt_bool, opt_count, opt_str
 
 STATS_PATH = "/v3/stats"
 TRACKING_PATH = "/v3/tracking_settings/click"

@@ -20,18 +20,20 @@ from esp_clients.base import (
     Capability,
     CertificateState,
     EspSecret,
-    ShapeError,
     TrackingDomain,
+)
+from esp_clients.client import ApiClient, ErrorDialect, require
+from esp_clients.errors import EspBadResponse, EspError, EspNotFound
+from esp_clients.ses_auth import SesAuthError
+from esp_clients.ses_clicks import UNSUPPORTED_CLICKS, SesClicks
+from esp_clients.shapes import (
+    ShapeError,
     as_list,
     as_mapping,
     normalize_host,
     opt_str,
     quote_segment,
 )
-from esp_clients.client import ApiClient, ErrorDialect, require
-from esp_clients.errors import EspBadResponse, EspError, EspNotFound
-from esp_clients.ses_auth import SesAuthError
-from esp_clients.ses_clicks import UNSUPPORTED_CLICKS, SesClicks
 from esp_clients.sigv4 import SigV4
 
 PAGE_SIZE = 100

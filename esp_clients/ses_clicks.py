@@ -10,20 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from esp_clients.base import (
-    AccountRef,
-    Capability,
-    ShapeError,
-    TrackingDomain,
-    Unsupported,
-    as_list,
-    as_mapping,
-    opt_str,
-)
+from esp_clients.base import AccountRef, Capability, TrackingDomain, Unsupported
 from esp_clients.engagement import ClickScope, ClickSeries, daily_series
 from esp_clients.errors import EspError, EspUnavailable, EspUnsupported
 from esp_clients.http import HttpApi
 from esp_clients.ses_auth import SesAuthError
+from esp_clients.shapes import ShapeError, as_list, as_mapping, opt_str
 
 ACCOUNT_PATH = "/v2/email/account"
 BATCH_PATH = "/v2/email/metrics/batch"

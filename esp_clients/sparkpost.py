@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from esp_clients.base import (
-    AccountRef,
-    CertificateState,
+from esp_clients.base import AccountRef, CertificateState, TrackingDomain
+from esp_clients.client import ApiKeyClient, ErrorDialect
+from esp_clients.errors import EspError, EspRejected
+from esp_clients.shapes import (
     ShapeError,
-    TrackingDomain,
     as_list,
     as_mapping,
     normalize_host,
@@ -17,8 +17,6 @@ from esp_clients.base import (
     quote_segment,
     sanitize,
 )
-from esp_clients.client import ApiKeyClient, ErrorDialect
-from esp_clients.errors import EspError, EspRejected
 from esp_clients.sparkpost_clicks import UNSUPPORTED_CLICKS, SparkPostClicks
 
 BASES: Mapping[str, str] = {

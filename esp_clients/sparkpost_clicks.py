@@ -13,18 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from esp_clients.base import (
-    AccountRef,
-    Capability,
-    TrackingDomain,
-    as_list,
-    as_mapping,
-    iso_day,
-    opt_count,
-    opt_str,
-)
+from esp_clients.base import AccountRef, Capability, TrackingDomain
 from esp_clients.engagement import ACCOUNT_SCOPE, ClickScope, ClickSeries, daily_series
 from esp_clients.http import HttpApi
+from esp_clients.shapes import as_list, as_mapping, iso_day, opt_count, opt_str
 
 TIME_SERIES_PATH = "/metrics/deliverability/time-series"
 METRICS = "count_delivered,count_unique_clicked"

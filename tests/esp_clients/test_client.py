@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from esp_clients import make_client
-from esp_clients.base import Capability, base64_cores
+from esp_clients.base import Capability
 from esp_clients.errors import EspAuthError, EspError
+from esp_clients.redaction import base64_cores
 from esp_clients.ses_auth import SesAuthError
 from tests.support.esp_wire import AWS, CANARY, ESPS, Esp, wired
 

@@ -10,22 +10,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from esp_clients.base import (
-    AccountRef,
-    Capability,
-    CertificateState,
-    ShapeError,
-    TrackingDomain,
-    Unsupported,
-    as_list,
-    as_mapping,
-    normalize_host,
-    opt_bool,
-    opt_str,
-    quote_segment,
-    redact,
-    sanitize,
-)
+from esp_clients.base import AccountRef, Capability, CertificateState, TrackingDomain, Unsupported
 from esp_clients.client import require
 from esp_clients.errors import (
     EspAuthError,
@@ -39,6 +24,17 @@ from esp_clients.errors import (
     EspUnsupported,
 )
 from esp_clients.http import HttpApi, backoff, header_wait, paginate
+from esp_clients.redaction import redact
+from esp_clients.shapes import (
+    ShapeError,
+    as_list,
+    as_mapping,
+    normalize_host,
+    opt_bool,
+    opt_str,
+    quote_segment,
+    sanitize,
+)
 
 CANARY = "sk-CANARY-7f3a9e"
 NOW = 1_700_000_000.0

@@ -14,14 +14,7 @@ import pytest
 import respx
 from botocore.loaders import Loader
 
-from esp_clients.base import (
-    AccountRef,
-    AwsCredentials,
-    Capability,
-    EspClient,
-    ShapeError,
-    opt_count,
-)
+from esp_clients.base import AccountRef, AwsCredentials, Capability, EspClient
 from esp_clients.engagement import ACCOUNT_SCOPE, ClickSeries, DailyClicks, daily_series
 from esp_clients.errors import (
     EspAuthError,
@@ -36,6 +29,7 @@ from esp_clients.resend import ResendClient
 from esp_clients.sendgrid import SendGridClient
 from esp_clients.ses import SesClient
 from esp_clients.ses_auth import SesAuthError
+from esp_clients.shapes import ShapeError, opt_count
 from tests.support.fakes import domain
 
 KEY = "sk-CANARY-7f3a9e"

@@ -32,7 +32,7 @@ from esp_clients import (
     ses,
     sparkpost,
 )
-from esp_clients.base import ShapeError, error_message_common, normalize_host
+from esp_clients.shapes import ShapeError, error_message_common, normalize_host
 from tests.support.fuzzing import CONTROL, fuzz, json_values, mutated
 from tui.fleet.esp_view import EspAccountView, account_problem, esp_findings
 from tui.sim.esp_apis.simulated import SimDomain, SimulatedEsp

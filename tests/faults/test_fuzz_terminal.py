@@ -18,7 +18,7 @@ from rich.console import Console
 
 from checks.model import Expectation, Facts, Finding, HostReport, Severity
 from checks.printable import json_safe, printable, printable_lines
-from esp_clients.base import printable as esp_printable
+from esp_clients.shapes import printable as esp_printable
 from tests.support.fuzzing import CONTROL, fuzz
 from tui.app.screens.detail import dns_view, esp_view, finding_label, finding_text
 from tui.app.screens.email_audit import shown

@@ -16,7 +16,7 @@ import pytest
 import tui.app.demo
 import tui.sim.demo
 from esp_clients import EspClient, EspSecret
-from esp_clients.base import base64_cores
+from esp_clients.redaction import base64_cores
 from tests.support import secret_surfaces as canaries
 from tests.support.fakes import RaisingKeyring
 from tests.support.secret_dashboard import error_dialog, walk_dashboard

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
-from esp_clients.base import secret_forms
+from esp_clients.redaction import secret_forms
 from tui.inventory.credentials import REDACTED, redact_secret_shapes
 from tui.inventory.paths import default_audit_path, ensure_private_dir
 

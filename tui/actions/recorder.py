@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from esp_clients import EspError, EspSecret, TrackingDomain
-from esp_clients.base import redact
+from esp_clients.redaction import redact
 from tui.actions.journal import AuditLog
 from tui.actions.model import ActionRefused, ActionResult, Located, describe
 from tui.inventory.credentials import redact_secret_shapes

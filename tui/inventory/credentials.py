@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
 from esp_clients import AwsCredentials, EspSecret
-from esp_clients.base import secret_forms
+from esp_clients.redaction import secret_forms
 
 if TYPE_CHECKING:
     from tui.inventory.model import Account

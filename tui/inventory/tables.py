@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import TypeVar
 
 from checks.servers import parse_server
-from esp_clients.base import insecure_api_problem
+from esp_clients.redaction import insecure_api_problem
 from esp_clients.registry import API_ESPS, ENTRIES, KNOWN_ESPS, REGIONS
 from tui.inventory.credentials import env_var_name
 from tui.inventory.model import Account, Settings
