@@ -9,9 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.email_parse import email_figures
+from benchmarks.figures import figures
 from benchmarks.fleet import BRANDS
+from benchmarks.plan import PARTS, Plan
 from benchmarks.report import Figure, results_markdown, table
-from benchmarks.suite import PARTS, Plan, collect, figures, history_only
+from benchmarks.suite import collect, history_only
 
 RESULTS = Path(__file__).parent / "results.md"
 NOTES = (
