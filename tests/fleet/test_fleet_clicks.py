@@ -290,3 +290,47 @@ def test_scan_json_and_table_carry_the_click_signal(
     render(document, "prometheus", stream)
     assert 'trackdeck_esp_click_rate{account="acme-mg",scope=' in stream.getvalue()
     assert "clicks" in table and "↓ 0.50%" in table and "esp.click_rate_drop" in table
+
+
+def test_a_slow_click_read_holds_back_only_its_own_accounts_rows(ctx: CheckContext) -> None:
+    """With one worker and eight hosts of another account queued behind it, a click read that
+    does not answer holds back only the rows of its own account: the scan goes on taking hosts,
+    and every other row arrives while the read is still out."""
+    others = [f"h{index}.other.example" for index in range(8)]
+    inventory = parse_inventory(
+        INVENTORY.format(settings="")
+        + "\n".join(
+            f'[[brands]]\nname = "Other {index}"\ntracking = [{{ host = "{host}", '
+            'account = "acme-pm", expect_target = "sendgrid.net" }]'
+            for index, host in enumerate(others)
+        )
+    )
+    esp = clicking()
+    gate, timed_out = threading.Event(), threading.Event()
+
+    class HeldStats(FakeClient):
+        def click_series(
+            self, tracked: TrackingDomain, start: dt.date, end: dt.date
+        ) -> ClickSeries:
+            if not gate.wait(timeout=20):  # the figures come only once the other rows are out
+                timed_out.set()
+            return super().click_series(tracked, start, end)
+
+    def factory(account: Account, secret: EspSecret) -> FakeClient:
+        return HeldStats(account.ref(), esp)
+
+    fleet = FleetScan(
+        inventory, ctx, store_with({"acme-mg": "key-canary"}), client_factory=factory,
+        concurrency=1,
+    )  # fmt: skip
+    waiting = {f"acme-pm/{host}" for host in [*others, "links-sg.brand.example"]}
+    arrived: list[str] = []
+    for row in fleet.run():
+        arrived.append(row.key)
+        waiting.discard(row.key)
+        if not waiting:
+            gate.set()
+    assert not timed_out.is_set()  # the other rows came while the read was held
+    assert arrived[-2:] in ([MG, STALE], [STALE, MG])  # the held rows came last, whole
+    rows = {row.key: row for row in fleet.rows()}
+    assert set(arrived) == set(rows)

@@ -97,7 +97,8 @@ class FleetScan:
     def run(self) -> Iterator[FleetRow]:
         """Stream one checked row per (account, host). The outside checks start at once while each
         API account's list is fetched (a slow ESP API delays only its own hosts, where the target
-        its API expects matters); the hosts an ESP lists but the inventory does not follow."""
+        its API expects matters); its click figures are read after the list, and only its own
+        rows wait for them; the hosts an ESP lists but the inventory does not follow."""
         rows = {row.key: row for row in self.rows()}
         wanted = accounts_of(rows.values(), self.only_keys, self.inventory)
         accounts = [account for account in self.inventory.accounts if account.name in wanted]
@@ -192,21 +193,45 @@ class FleetScan:
         return summary.clicks_recent == 0 or summary.verdict in (Verdict.DROP, Verdict.TOO_LITTLE)
 
     def _merged(self, scan: Scan, rows: Mapping[str, FleetRow]) -> Iterator[FleetRow]:
+        """Each checked row with its account's ESP view and click signal. A row whose account's
+        reads are still out is held back, not waited for: the scan goes on taking hosts (it takes
+        the next one as this loop asks for it), and the held rows follow once their reads are in."""
+        held: dict[str, list[tuple[FleetRow, HostReport]]] = {}
         for report in scan.run():
             row = rows[report.key]
             ready = self._ready.get(row.account)
-            if ready is not None:
+            if ready is not None and not ready.is_set():
+                held.setdefault(row.account, []).append((row, report))
+            else:
+                yield self._checked(row, report)
+            yield from self._released(held, wait=False)
+        yield from self._released(held, wait=True)
+
+    def _released(
+        self, held: dict[str, list[tuple[FleetRow, HostReport]]], *, wait: bool
+    ) -> Iterator[FleetRow]:
+        """The held rows whose account's reads are in (with `wait`, every held row, once its
+        account's reads are in)."""
+        for account in list(held):
+            ready = self._ready[account]
+            if wait:
                 ready.wait()
-            view = self.views.get(row.account)
-            yield self._with_clicks(
-                dataclasses.replace(
-                    row,
-                    report=report,
-                    esp_view=row.esp_view or (view.domain(row.host) if view else None),
-                    esp_findings=self._esp_findings(row, report.expectation),
-                ),
-                report,
-            )
+            if ready.is_set():
+                for row, report in held.pop(account):
+                    yield self._checked(row, report)
+
+    def _checked(self, row: FleetRow, report: HostReport) -> FleetRow:
+        """The row with its report, its ESP view and findings, and its click signal."""
+        view = self.views.get(row.account)
+        return self._with_clicks(
+            dataclasses.replace(
+                row,
+                report=report,
+                esp_view=row.esp_view or (view.domain(row.host) if view else None),
+                esp_findings=self._esp_findings(row, report.expectation),
+            ),
+            report,
+        )
 
     def _with_clicks(self, row: FleetRow, report: HostReport) -> FleetRow:
         """The row with its scope's click signal and findings (none when nothing was read)."""
