@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import subprocess
 import sys
 from collections.abc import Iterable
 from dataclasses import replace
@@ -29,7 +30,7 @@ from tests.support.fakes import (
 from tests.support.worlds import DnsWorld, _refuse
 from tui.actions.journal import AuditLog
 from tui.app.session import Session
-from tui.fleet.child import FleetInChild, can_isolate
+from tui.fleet.child import PACKAGE_ROOT, FleetInChild, can_isolate
 from tui.fleet.network import REAL_NETWORK, Environment, NetworkOptions
 from tui.fleet.rows import FleetRow
 from tui.fleet.scan import FleetScan
@@ -201,6 +202,31 @@ HOSTILE = """import pathlib
 pathlib.Path({marker!r}).write_text("imported")
 raise SystemExit(9)
 """
+
+
+def test_the_child_runs_in_a_fixed_folder_with_the_users_paths_made_absolute(
+    world: DnsWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = _session(world, tmp_path, MANY_HOSTS)
+    monkeypatch.chdir(tmp_path)  # where the operator started trackdeck, with a relative CA bundle
+    child = FleetInChild(
+        session.inventory,
+        options=replace(session.options, ca_bundle="corp-ca.pem"),
+        environment=session.environment,
+        store=session.store,
+        client_factory=session.client_factory,
+    )
+    assert child.job().options.ca_bundle == str(tmp_path / "corp-ca.pem")
+    started: dict[str, object] = {}
+
+    def popen(*args: object, **kwargs: object) -> None:
+        started.update(kwargs)
+        raise OSError("not started in this test")
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    with pytest.raises(OSError, match="not started"):
+        child._start()  # how the child is started is what is tested
+    assert started["cwd"] == PACKAGE_ROOT != str(tmp_path)
 
 
 def test_a_tui_folder_where_the_dashboard_starts_is_never_imported_by_the_child(

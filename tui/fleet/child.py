@@ -78,6 +78,12 @@ def _no_stored_key() -> str | None:
     return None
 
 
+def _absolute(path: str | None) -> str | None:
+    """A path the user gave relative to where trackdeck was started, made absolute for the child
+    (which runs elsewhere)."""
+    return None if path is None else os.path.abspath(path)
+
+
 def can_isolate(environment: Environment, client_factory: ClientFactory | None) -> bool:
     """Whether a scan over `environment` with `client_factory` can run in a child process."""
     try:
@@ -146,7 +152,7 @@ class FleetInChild:
         return FleetJob(
             inventory=self.inventory,
             only_keys=self.only_keys,
-            options=replace(self.options, dqs_key=key),
+            options=replace(self.options, dqs_key=key, ca_bundle=_absolute(self.options.ca_bundle)),
             environment=replace(self.environment, dqs_key=_no_stored_key),
             secrets=ResolvedSecrets(found),
             client_factory=self.client_factory,
@@ -189,6 +195,7 @@ class FleetInChild:
     def _start(self) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-I", "-c", CHILD],
+            cwd=PACKAGE_ROOT,  # a fixed place: nothing where the dashboard was started is read
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             start_new_session=True,  # the terminal's signals are the dashboard's, not the child's
         )  # fmt: skip
