@@ -173,6 +173,18 @@ def test_click_tracking_off_is_said_instead_of_the_rate(ctx: CheckContext) -> No
     assert cells(row)["clicks"] == (Severity.WARN, "! off")
 
 
+def test_tracking_off_is_found_when_the_rate_fell_too_little_to_flag(ctx: CheckContext) -> None:
+    """Switched off three days ago, with clicks on older mail still coming: a fall of 40 % is no
+    drop (50 %), but enough to ask the switch."""
+    esp = clicking(click_tracking=False, click_days=traffic(recent_rate=0.018))
+    row = run(ctx, esp)[MG]
+    assert "click tracking" in esp.calls
+    assert codes(row) == {"esp.click_tracking_off": Severity.WARN}
+    steady = clicking(click_days=traffic(recent_rate=0.027))  # −10 %: the switch is not asked
+    assert codes(run(ctx, steady)[MG]) == {"esp.clicks_ok": Severity.OK}
+    assert "click tracking" not in steady.calls
+
+
 def test_too_little_traffic_is_info(ctx: CheckContext) -> None:
     row = run(ctx, clicking(click_days=traffic(delivered=40, recent=40, recent_rate=0.0)))[MG]
     assert codes(row) == {"esp.click_low_volume": Severity.INFO}

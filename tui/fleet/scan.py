@@ -187,10 +187,18 @@ class FleetScan:
                 ready.set()
 
     def _wants_switch(self, series: ClickSeries) -> bool:
-        """Ask the click-tracking switch when no clicks came lately, or the rate fell, or there
-        is too little to tell: while clicks are counted as usual, the ESP is rewriting links."""
+        """Ask the click-tracking switch when no clicks came lately, or the rate fell by half the
+        drop that is flagged or more (tracking switched off while clicks on older mail trickle
+        in), or there is too little to tell: while clicks are counted as usual, the ESP is
+        rewriting links."""
         summary = summarize_clicks(series, self.today, self.click_rules)
-        return summary.clicks_recent == 0 or summary.verdict in (Verdict.DROP, Verdict.TOO_LITTLE)
+        change = summary.rate_change
+        fell = change is not None and change <= -self.click_rules.drop / 2
+        return (
+            summary.clicks_recent == 0
+            or fell
+            or summary.verdict in (Verdict.DROP, Verdict.TOO_LITTLE)
+        )
 
     def _merged(self, scan: Scan, rows: Mapping[str, FleetRow]) -> Iterator[FleetRow]:
         """Each checked row with its account's ESP view and click signal. A row whose account's
