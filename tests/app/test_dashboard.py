@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -12,10 +14,10 @@ import pytest
 from textual.widgets import Input, Static
 
 from checks.model import Severity
-from esp_clients import CertificateState
-from tests.support.fakes import FakeEsp, domain, fake_factory, store_with
+from esp_clients import CertificateState, EspSecret, TrackingDomain
+from tests.support.fakes import FakeClient, FakeEsp, domain, fake_factory, store_with
 from tests.support.worlds import DnsWorld, tls_world, world_zones
-from tui.actions.journal import AuditLog
+from tui.actions.journal import AuditEntry, AuditLog
 from tui.app.app import TrackdeckApp
 from tui.app.screens.detail import DetailScreen
 from tui.app.screens.error import ErrorDialog
@@ -28,6 +30,7 @@ from tui.fleet.network import Environment, NetworkOptions
 from tui.fleet.rows import FleetRow
 from tui.fleet.view import counts
 from tui.inventory.load import parse_inventory
+from tui.inventory.model import Account
 from tui.sim.dns_server import DnsServer, Rule
 from tui.sim.tls_world import TlsWorld
 
@@ -235,6 +238,68 @@ async def test_https_flow_confirmed(rig: Rig) -> None:
         await pilot.pause()
         assert "https links-mg.brand.example True" in rig.esp.calls
         assert "done" in str(app.screen.query_one("#action-text", Static).render())
+
+
+def _signal_caught(number: int) -> bool:
+    """Whether the dashboard's loop holds `number` (sending it would otherwise end pytest)."""
+    return signal.getsignal(number) not in (signal.SIG_DFL, signal.SIG_IGN, None)
+
+
+async def test_sigterm_ends_the_dashboard_as_q_does(rig: Rig) -> None:
+    app = TrackdeckApp(rig.session())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await scanned(app)
+        assert _signal_caught(signal.SIGTERM) and _signal_caught(signal.SIGHUP)
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(100):
+            await pilot.pause(0.01)
+            if not app.is_running:
+                break
+    assert app.terminated_by == signal.SIGTERM
+    assert signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None)  # given back on exit
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP])
+async def test_a_signal_during_the_https_wait_stops_it_and_records_it_before_exiting(
+    rig: Rig, number: int
+) -> None:
+    """Like Escape: the certificate's wait stops at the next poll, the audit log says so, and
+    only then does the dashboard end (a closed SSH session leaves no half-recorded write)."""
+
+    class Pending(FakeClient):
+        def certificate_status(self, tracked: TrackingDomain) -> CertificateState:
+            return CertificateState(status="pending")  # issued only after the signal came
+
+    def factory(account: Account, secret: EspSecret) -> FakeClient:
+        return Pending(account.ref(), rig.esp)
+
+    app = TrackdeckApp(rig.session(client_factory=factory))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await scanned(app)
+        await pilot.press("slash", *"links-mg", "enter", "h")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("y")
+        for _ in range(200):  # until the flow is waiting for the certificate
+            await pilot.pause(0.01)
+            if any(entry.action == "certificate.request" for entry in entries(rig)):
+                break
+        assert isinstance(app.screen, ActionScreen) and app.screen.state == "running"
+        assert _signal_caught(number)
+        os.kill(os.getpid(), number)
+        await app.workers.wait_for_complete()
+        for _ in range(100):
+            await pilot.pause(0.01)
+            if not app.is_running:
+                break
+    assert app.terminated_by == number
+    last = entries(rig)[-1]
+    assert (last.action, last.result) == ("certificate.wait", "cancelled")
+    assert "https links-mg.brand.example True" not in rig.esp.calls  # HTTPS was not switched
+
+
+def entries(rig: Rig) -> list[AuditEntry]:
+    return AuditLog(rig.audit_path).entries() if rig.audit_path.exists() else []
 
 
 async def test_https_refused_by_preflight(rig: Rig) -> None:

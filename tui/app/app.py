@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
+import threading
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -12,7 +16,12 @@ from textual.screen import Screen
 from tui.app.keys import documented, key_text, palette_title
 from tui.app.screens.fleet import FleetScreen
 from tui.app.screens.help import HelpScreen
+from tui.app.screens.writes import ActionScreen
 from tui.app.session import Session
+
+TERMINATION_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+"""A closed SSH session, `kill`, a service manager: the dashboard ends as `q` does, after the
+outcome of a write in flight is in the audit log."""
 
 
 class TrackdeckApp(App[None]):
@@ -31,9 +40,42 @@ class TrackdeckApp(App[None]):
         self.title = session.title
         if session.read_only:
             self.sub_title = "read-only"
+        self.terminated_by = 0
+        """The signal (SIGTERM, SIGHUP) that ended the dashboard, 0 when it was not one."""
 
     def on_mount(self) -> None:
         self.push_screen(FleetScreen(self.session))
+        self._catch(install=True)
+
+    def on_unmount(self) -> None:
+        self._catch(install=False)
+
+    def _catch(self, *, install: bool) -> None:
+        """Install (or remove) the handler of TERMINATION_SIGNALS on the event loop;
+        only the main thread's loop can (elsewhere the signals keep their default)."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        loop = asyncio.get_running_loop()
+        for number in TERMINATION_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                if install:
+                    loop.add_signal_handler(number, self._terminated, number)
+                else:
+                    loop.remove_signal_handler(number)
+
+    def _terminated(self, number: int) -> None:
+        """SIGTERM or SIGHUP: end now, or, while a write runs, once its outcome is recorded (its
+        wait for a certificate stops at the next poll, as with Escape)."""
+        self.terminated_by = number
+        writing = [
+            screen
+            for screen in self.screen_stack
+            if isinstance(screen, ActionScreen) and screen.state == "running"
+        ]
+        for screen in writing:
+            screen.stop_for(signal.Signals(number).name)
+        if not writing:
+            self.exit()
 
     def action_help(self) -> None:
         """Show every key."""

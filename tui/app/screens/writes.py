@@ -60,6 +60,8 @@ class ActionScreen(ModalScreen[bool]):
         self.state = "checking"
         self.cancel_event = threading.Event()
         self.wrote = False
+        self.stopping = ""
+        """The signal the dashboard was asked to end by while this write ran ("" until then)."""
 
     @property
     def verb(self) -> str:
@@ -180,8 +182,25 @@ class ActionScreen(ModalScreen[bool]):
             f"{escape(message.text)}\n\n[dim]Escape stops waiting (HTTPS then stays off).[/dim]"
         )
 
-    def on_action_done(self, message: ActionDone) -> None:
+    def stop_for(self, signal_name: str) -> None:
+        """The dashboard is asked to end (SIGTERM, SIGHUP) while this write runs: stop at the next
+        step, as Escape does, and end the dashboard once the outcome is in the audit log."""
+        self.stopping = signal_name
+        self.cancel_event.set()
+        self.query_one("#action-text", Static).update(
+            f"{signal_name}: stopping after the current step, once its outcome is recorded…"
+        )
+
+    def _ended(self) -> None:
+        """The write's worker is over (its outcome recorded): end the dashboard if asked to."""
         self.state = "done"
+        if self.stopping:
+            self.app.exit()
+
+    def on_action_done(self, message: ActionDone) -> None:
+        self._ended()
+        if self.stopping:
+            return
         self.query_one("#confirm", Button).display = False
         self.query_one("#cancel", Button).label = "Close"
         self.query_one("#cancel", Button).focus()
@@ -206,7 +225,7 @@ class ActionScreen(ModalScreen[bool]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A bug in the action's worker: close this dialog and show the error dialog."""
         if event.state is WorkerState.ERROR:
-            self.state = "done"
+            self._ended()
             report_worker_error(self, event.worker)
 
     @on(Button.Pressed, "#cancel")

@@ -65,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
 
     app = TrackdeckApp(session)
     app.run()
+    if app.terminated_by:  # SIGTERM or SIGHUP: the shell's convention, 128 + the signal
+        return 128 + app.terminated_by
     return EXIT_SOFTWARE if app.return_code else 0
 
 
