@@ -16,13 +16,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from checks.model import Expectation, Facts, Finding, HostReport, Severity, ok
 from esp_clients import CertificateState, TrackingDomain
-from tests.support.data import DATA, REPO
+from tests.support.data import DATA
+from tests.support.scan_schema import SCHEMA, validate_strictly
 from tui.cli.formats.csv_rows import COLUMNS
 from tui.cli.formats.document import ResultRow, ScanDocument
 from tui.cli.formats.json_document import document_json
 from tui.cli.formats.write import FORMATS, emit, render
 
-SCHEMA = json.loads((REPO / "docs" / "schemas" / "scan.schema.json").read_text(encoding="utf-8"))
 GOLDEN = DATA / "golden" / "scan.md"
 STARTED = dt.datetime(2026, 12, 6, 9, 30, tzinfo=dt.UTC)
 HOSTILE = 'quote " backslash \\ new\nline, comma | pipe * star `tick` <b>'
@@ -157,7 +157,7 @@ def test_csv_has_a_header_and_one_row_per_finding_that_round_trips(
 
 def test_json_is_valid_against_the_schema_and_says_when_and_what(document: ScanDocument) -> None:
     value = json.loads(rendered(document, "json"))
-    jsonschema.validate(value, SCHEMA)
+    validate_strictly(value)
     assert value == json.loads(json.dumps(document_json(document)))
     assert value["generated_at"] == "2026-12-06T09:30:04Z"
     assert value["trackdeck_version"] == "1.2.3"
@@ -179,6 +179,11 @@ def test_the_schema_refuses_what_it_should() -> None:
     ):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(broken, SCHEMA)
+    undeclared = {**empty, "domains": [{"host": "a.example", "esp": None, "health": "ok",
+                                        "findings": [], "surprise": 1}]}  # fmt: skip
+    jsonschema.validate(undeclared, SCHEMA)  # the published schema lets consumers ignore it …
+    with pytest.raises(jsonschema.ValidationError, match="surprise"):
+        validate_strictly(undeclared)  # … the tests do not let the output grow it undeclared
 
 
 def test_prometheus_parses_with_help_type_and_escaped_labels(document: ScanDocument) -> None:
