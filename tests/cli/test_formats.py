@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from markdown_it import MarkdownIt
 from prometheus_client.parser import text_string_to_metric_families
 
 from checks.model import Expectation, Facts, Finding, HostReport, Severity, ok
@@ -25,6 +26,8 @@ from tui.cli.formats.write import FORMATS, emit, render
 
 GOLDEN = DATA / "golden" / "scan.md"
 STARTED = dt.datetime(2026, 12, 6, 9, 30, tzinfo=dt.UTC)
+JUNIPER = "go.xn--jniper-3ya.example"
+"""go.jüniper.example as DNS is asked: the Unicode form is shown beside it."""
 HOSTILE = 'quote " backslash \\ new\nline, comma | pipe * star `tick` <b>'
 
 
@@ -65,8 +68,8 @@ def proxied() -> HostReport:
 
 def hostile() -> HostReport:
     return HostReport(
-        host="go.juniper.example",
-        key="juniper-mg/go.juniper.example",
+        host=JUNIPER,
+        key=f"juniper-mg/{JUNIPER}",
         expectation=Expectation(esp="mailgun", esp_label="Mailgun"),
         findings=(
             Finding(
@@ -142,7 +145,7 @@ def test_csv_has_a_header_and_one_row_per_finding_that_round_trips(
     assert text.startswith(",".join(COLUMNS) + "\r\n")
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert len(rows) == sum(len(row.report.findings) for row in document.rows)
-    odd = next(row for row in rows if row["host"] == "go.juniper.example")
+    odd = next(row for row in rows if row["host"] == JUNIPER)
     assert odd["fix"] == HOSTILE and odd["brand"] == f"Juniper {HOSTILE}"
     assert odd["severity"] == "warn" and odd["health"] == "warn" and odd["esp"] == "mailgun"
     proxied_rows = [row for row in rows if row["host"] == "links.bluebell.example"]
@@ -166,6 +169,8 @@ def test_json_is_valid_against_the_schema_and_says_when_and_what(document: ScanD
     bluebell = value["domains"][1]
     assert bluebell["esp_view"]["https"] is False and bluebell["brand"] == "Bluebell"
     assert value["domains"][2]["esp_view"] is None
+    assert value["domains"][2]["host_unicode"] == "go.jüniper.example"
+    assert "host_unicode" not in value["domains"][1]
 
 
 def test_the_schema_refuses_what_it_should() -> None:
@@ -202,7 +207,7 @@ def test_prometheus_parses_with_help_type_and_escaped_labels(document: ScanDocum
         assert f"# HELP {name} " in text and f"# TYPE {name} gauge" in text
         assert families[name].type == "gauge" and families[name].documentation
     health = {s.labels["host"]: s.value for s in families["trackdeck_host_health"].samples}
-    assert health == {"links.acme.example": 0, "links.bluebell.example": 3, "go.juniper.example": 1}
+    assert health == {"links.acme.example": 0, "links.bluebell.example": 3, JUNIPER: 1}
     juniper = next(
         s for s in families["trackdeck_host_health"].samples if s.labels["account"] == "juniper-mg"
     )
@@ -219,7 +224,7 @@ def test_prometheus_parses_with_help_type_and_escaped_labels(document: ScanDocum
     }
     assert listed == {
         ("links.bluebell.example", "Spamhaus DBL"): 1,
-        ("go.juniper.example", "Spamhaus DBL"): 0,
+        (JUNIPER, "Spamhaus DBL"): 0,
     }
     expiry = families["trackdeck_tls_certificate_expiry_timestamp_seconds"].samples
     assert [s.value for s in expiry] == [dt.datetime(2027, 1, 5, tzinfo=dt.UTC).timestamp()]
@@ -239,6 +244,44 @@ def test_prometheus_series_are_unique_and_label_names_consistent(document: ScanD
 
 def test_markdown_matches_the_golden_ticket(document: ScanDocument) -> None:
     assert rendered(document, "markdown") == GOLDEN.read_text(encoding="utf-8")
+
+
+def inline_code(markdown: str) -> list[str]:
+    """The contents of every code span, as a CommonMark parser reads them."""
+    return [
+        child.content
+        for token in MarkdownIt("commonmark").parse(markdown)
+        if token.type == "inline"
+        for child in token.children or ()
+        if child.type == "code_inline"
+    ]
+
+
+@pytest.mark.parametrize(
+    "fix",
+    [
+        "Set links.bluebell.example to DNS only (grey cloud) in Cloudflare.",
+        "Use a resolver that answers: --resolver IP[:PORT]",
+        'brand.example. IN CAA 0 issue "letsencrypt.org"',
+        "run `dig +short CNAME x.example` then ``compare``",
+        "`quoted` at both ends `",
+        HOSTILE,
+    ],
+)
+def test_markdown_fixes_are_code_spans_a_parser_reads_back_exactly(fix: str) -> None:
+    report = HostReport(
+        host="x.example",
+        key="x.example",
+        expectation=Expectation(),
+        findings=(Finding(code="dns.dangling", severity=Severity.FAIL, title="t", fix=fix),),
+        facts=Facts(),
+    )
+    single = ScanDocument(
+        command="check", rows=(ResultRow(report=report),), started_at=STARTED, finished_at=STARTED
+    )
+    markdown = rendered(single, "markdown")
+    assert markdown.startswith("## trackdeck check: 1 host\n")
+    assert inline_code(markdown)[-1] == " ".join(fix.split())
 
 
 def test_every_format_renders_an_empty_scan() -> None:
