@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.scan_schema import validate_strictly
 from tests.support.worlds import DnsWorld, tls_world, world_zones
 from tui.cli.main import COMMANDS, build_parser, main
 from tui.fleet.network import Environment
@@ -65,6 +66,7 @@ def test_json_shape_is_exactly_the_documented_one(
 ) -> None:
     assert setup.run(HEALTHY, "--json") == 0
     document = json.loads(capsys.readouterr().out)
+    validate_strictly(document)
     assert list(document) == [
         "version",
         "generated_at",
@@ -97,6 +99,20 @@ def test_json_shape_is_exactly_the_documented_one(
         ]
         assert finding["since"] is None and finding["change"] is None
         assert isinstance(finding["evidence"], list)
+
+
+def test_json_of_failing_and_internationalised_hosts_declares_every_field(
+    setup: Setup, capsys: pytest.CaptureFixture[str]
+) -> None:
+    idn = "links.xn--strae-oqa.brand.example"  # links.straße.brand.example, not in the world
+    hosts = (HEALTHY, "dangling.brand.example", "wrong.brand.example", idn)
+    assert setup.run(*hosts, "--esp", "mailgun", "--json") == 2
+    document = json.loads(capsys.readouterr().out)
+    validate_strictly(document)
+    by_host = {domain["host"]: domain for domain in document["domains"]}
+    assert by_host[idn]["host_unicode"] == "links.straße.brand.example"
+    assert "host_unicode" not in by_host[HEALTHY]
+    assert {by_host[host]["health"] for host in hosts[1:]} == {"fail"}
 
 
 def test_failure_exits_2_with_the_fix(setup: Setup, capsys: pytest.CaptureFixture[str]) -> None:

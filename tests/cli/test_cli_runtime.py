@@ -4,20 +4,29 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import io
+import logging
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.data import REPO
+from tests.support.worlds import DnsWorld, tls_world
 from tui.cli import main as cli_main
 from tui.cli.commands import init as init_command
 from tui.cli.crash import report_crash
 from tui.cli.progress import Progress
+from tui.fleet import scan as fleet_scan
+from tui.fleet.network import Environment
+from tui.inventory.credentials import env_var_name
 from tui.inventory.paths import default_inventory_path
 from tui.report.document import trackdeck_version
+from tui.sim.esp_apis.simulated import SimDomain, SimulatedEsp, SimulatedEsps
 
 
 def test_version_is_printed_without_loading_the_engine() -> None:
@@ -103,3 +112,65 @@ def test_progress_writes_nothing_when_standard_error_is_not_a_terminal() -> None
     with Progress(["a.example"], stream=stream) as progress:
         progress.finished("a.example")
     assert stream.getvalue() == ""
+
+
+@pytest.fixture
+def trackdeck_logger() -> Iterator[logging.Logger]:
+    """The `trackdeck` logger, its handlers and level put back afterwards (`--debug` adds a handler
+    on the standard error of the moment: the test's capture)."""
+    logger = logging.getLogger("trackdeck")
+    handlers, level = list(logger.handlers), logger.level
+    yield logger
+    for handler in logger.handlers[:]:
+        if handler not in handlers:
+            logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+def test_debug_logs_each_hosts_timings_and_the_esp_requests_without_the_secret(
+    world: DnsWorld,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    trackdeck_logger: logging.Logger,
+) -> None:
+    host = "links-mg.brand.example"
+    secret = "key-canaryDEBUGcanary0123456789abcdef"
+    monkeypatch.setenv(env_var_name("acme-mg"), secret)
+    inventory = tmp_path / "inventory.toml"
+    inventory.write_text(
+        '[settings]\nblocklists = false\n\n[accounts.acme-mg]\nesp = "mailgun"\n\n'
+        f'[[brands]]\nname = "Acme"\ntracking = [{{ host = "{host}", account = "acme-mg" }}]\n',
+        encoding="utf-8",
+    )
+    esp = SimulatedEsp(
+        "mailgun", "acme-mg", [SimDomain(host=host, https=True, certificate="active")]
+    )
+    with tls_world() as tls, SimulatedEsps([esp]) as esps:
+        tls.add("192.0.2.2", kind="valid", host=host, now=dt.datetime.now(dt.UTC))
+        environment = Environment(
+            dialer=tls.dialer,
+            authoritative_port=world.authoritative.port,
+            dqs_key=lambda: None,
+        )
+        network = (
+            "--resolver", f"127.0.0.1:{world.resolver.port}",
+            "--ca-bundle", str(tls.certificates.ca_bundle_path), "--timeout", "0.5",
+        )  # fmt: skip
+        assert cli_main.main(["--debug", "check", host, *network], environment) == 0
+        checked = capsys.readouterr()
+        trackdeck_logger.removeHandler(trackdeck_logger.handlers[-1])  # the next run adds its own
+        monkeypatch.setattr(
+            fleet_scan, "default_client_factory", lambda **_: esps.client_factory()
+        )  # the real Mailgun client, answered by the simulated API: nothing leaves loopback
+        status = cli_main.main(["--debug", "scan", "-i", str(inventory), *network], environment)
+        scanned = capsys.readouterr()
+    assert status == 0, scanned.out
+    timing = rf"trackdeck\.checks: {re.escape(host)}: ok in dns \d+ ms, .*tls\+http \d+ ms"
+    assert re.search(timing, checked.err), checked.err
+    assert re.search(timing, scanned.err), scanned.err
+    assert "trackdeck.esp" not in checked.err, "check asks no ESP"
+    assert re.search(r"trackdeck\.esp: Mailgun GET /\S+ -> 200 in \d+\.\d{3}s", scanned.err)
+    assert esp.calls, "the requests reached the simulated API"
+    for text in (checked.out, checked.err, scanned.out, scanned.err):
+        assert "canaryDEBUG" not in text

