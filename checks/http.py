@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from checks.context import CheckContext
 from checks.model import Finding, Severity, ok
+from checks.names import server_name
 from checks.tls_probe import clean_text, describe_error, endpoint
 
 MAX_BODY = 64 * 1024
@@ -89,7 +90,12 @@ def dechunk(body: bytes) -> bytes:
 def probe_http(
     host: str, address: str, ctx: CheckContext, port: int = 443, path: str = "/"
 ) -> HttpProbe:
-    """Send `GET path` to `address` with Host `host`; everything within one `connect_timeout`."""
+    """Send `GET path` to `address` with Host (and SNI) `host`, its A-labels when it is
+    internationalised; everything within one `connect_timeout`."""
+    try:
+        host = server_name(host)
+    except ValueError as error:
+        return _no_answer(address, f"not asked: {error}")
     deadline = time.monotonic() + ctx.connect_timeout
     try:
         raw, timed_out = _exchange(host, address, port, path, ctx, deadline=deadline)

@@ -48,6 +48,21 @@ def to_ascii(name: str) -> str:
     )
 
 
+def server_name(host: str) -> str:
+    """`host` as the name a TLS handshake (SNI) and an HTTP Host header carry: as it is when ASCII,
+    else its A-labels by `to_ascii`, so that Python's IDNA 2003 codec never picks the name (it
+    would send `strasse` for `straße`). ValueError naming `host` when it cannot be one."""
+    if host.isascii():
+        return host
+    try:
+        return to_ascii(host)
+    except UnicodeError:
+        raise ValueError(
+            f"{host[:80]!r} is not a valid internationalised name (IDNA 2008), so no server name "
+            "can be sent for it"
+        ) from None
+
+
 def unicode_form(host: str) -> str | None:
     """The Unicode form of an A-label `host` (`links.xn--strae-oqa.de` → `links.straße.de`) when it
     differs, else None; a label that is not a valid A-label leaves the host as it is."""

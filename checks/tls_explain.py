@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from checks.context import CheckContext
 from checks.model import Finding, Severity, ok
+from checks.names import server_name
 from checks.tls_probe import OUTCOMES, CertificateInfo, TlsProbe, days_left, endpoint
 
 
@@ -37,7 +38,9 @@ def _explain(
 ) -> Finding:
     """The finding for one problem, its words filled in from the probes concerned."""
     partial = outcome == "unreachable" and len(concerned) < len(probes)
-    severity, title, detail, fix = _TEXTS["unreachable_some" if partial else outcome]
+    unnamed = outcome == "not_checked" and not _has_server_name(host)
+    key = "unreachable_some" if partial else "not_checked_name" if unnamed else outcome
+    severity, title, detail, fix = _TEXTS[key]
     words = _words(host, concerned, probes, ctx)
     return Finding(
         code=f"tls.{outcome}",
@@ -75,6 +78,15 @@ def _words(
         "store": f"the CA bundle {ctx.ca_bundle}" if ctx.ca_bundle else "the system trust store",
         "ipv6": _IPV6_NOTE if ":" in addresses else "",
     }
+
+
+def _has_server_name(host: str) -> bool:
+    """Whether `host` can be sent as a TLS server name (not a name IDNA 2008 refuses)."""
+    try:
+        server_name(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _soonest(probes: Sequence[TlsProbe]) -> CertificateInfo | None:
@@ -116,6 +128,12 @@ _TEXTS: dict[str, tuple[Severity, str, str, str]] = {
         "TLS not checked",
         "TLS for {host} was not checked: {errors}.",
         "Point --ca-bundle (or the inventory's ca_bundle) at a readable PEM file of CAs.",
+    ),
+    "not_checked_name": (
+        Severity.UNKNOWN,
+        "TLS not checked",
+        "TLS for {host} was not checked: {errors}.",
+        "Correct the name where the ESP lists it: only names IDNA 2008 allows can be checked.",
     ),
     "unreachable": (
         Severity.FAIL,

@@ -16,6 +16,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from checks.context import CheckContext
+from checks.names import server_name
 
 _EXPIRED_CODE = 10  # OpenSSL's X509_V_ERR_CERT_HAS_EXPIRED
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
@@ -173,7 +174,12 @@ def _handshake(
 
 
 def probe_tls(host: str, address: str, ctx: CheckContext, port: int = 443) -> TlsProbe:
-    """Handshake with `address` using SNI `host`, verify the chain, and judge the certificate."""
+    """Handshake with `address` using SNI `host` (its A-labels when it is internationalised),
+    verify the chain, and judge the certificate."""
+    try:
+        host = server_name(host)
+    except ValueError as error:
+        return _failed(address, "not_checked", str(error))
     try:
         context = _client_context(ctx.ca_bundle, verify=True)
     except OSError as error:  # ssl.SSLError is an OSError

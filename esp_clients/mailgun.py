@@ -101,7 +101,9 @@ def _tracking_record(records: object, name: str) -> Mapping[str, object] | None:
     for item in as_list(records, "sending_dns_records"):
         record = as_mapping(item, "a DNS record")
         kind = (opt_str(record, "record_type") or "").upper()
-        if kind == "CNAME" and normalize_host(opt_str(record, "name") or "") == name.lower():
+        if kind == "CNAME" and normalize_host(opt_str(record, "name") or "") == normalize_host(
+            name
+        ):
             return record
     return None
 

@@ -18,7 +18,15 @@ from collections.abc import Mapping
 from esp_clients.base import Capability, TrackingDomain
 from esp_clients.engagement import ClickScope, ClickSeries, daily_series
 from esp_clients.http import HttpApi
-from esp_clients.shapes import ShapeError, as_list, as_mapping, iso_day, opt_count, opt_str
+from esp_clients.shapes import (
+    ShapeError,
+    as_list,
+    as_mapping,
+    iso_day,
+    normalize_host,
+    opt_count,
+    opt_str,
+)
 
 MAX_SENDERS = 10
 """Senders whose history is read per domain, the busiest first (each costs one call)."""
@@ -68,12 +76,13 @@ def sender_domain(host: str) -> str:
 
 
 def senders_at(senders: tuple[tuple[str, int], ...], domain: str) -> tuple[str, ...]:
-    """The addresses at `domain` or under it, the busiest first, at most `MAX_SENDERS`."""
-    wanted = domain.lower()
+    """The addresses at `domain` or under it, the busiest first, at most `MAX_SENDERS` (names
+    compared as A-labels: the tracking host is one, a sender may be written in Unicode)."""
+    wanted = normalize_host(domain)
     matching = [
         (sent, address)
         for address, sent in senders
-        if (at := address.rpartition("@")[2].lower()) == wanted or at.endswith("." + wanted)
+        if (at := normalize_host(address.rpartition("@")[2])) == wanted or at.endswith("." + wanted)
     ]
     return tuple(address for _, address in sorted(matching, key=lambda pair: -pair[0]))[
         :MAX_SENDERS

@@ -9,6 +9,8 @@ import re
 import urllib.parse
 from collections.abc import Mapping
 
+import idna
+
 MESSAGE_LIMIT = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
@@ -25,8 +27,33 @@ def sanitize(text: str, limit: int = MESSAGE_LIMIT) -> str:
 
 
 def normalize_host(name: str) -> str:
-    """A host name in lower case without surrounding spaces or a trailing dot."""
-    return name.strip().rstrip(".").lower()
+    """A host name in lower case without surrounding spaces or a trailing dot; an internationalised
+    name as its A-labels (`links.straße.de` → `links.xn--strae-oqa.de`), as the inventory holds it.
+
+    The A-labels come from IDNA 2008 with the UTS 46 mapping, non-transitional: the rule of
+    `checks.names.to_ascii`, written again here because esp_clients may not import checks (a test
+    holds the two to the same answers). A name that rule refuses stays as it was, in lower case:
+    the DNS checks then report it as a name that cannot be asked."""
+    plain = _plain(name)
+    if plain.isascii():
+        return plain
+    try:
+        mapped = idna.uts46_remap(plain, std3_rules=False, transitional=False)
+        converted = ".".join(
+            label if label.isascii() else idna.alabel(label).decode("ascii")
+            for label in mapped.split(".")
+        )
+    except UnicodeError:  # idna.IDNAError is one
+        return plain
+    return _plain(converted)  # UTS 46 maps `。` to `.`: a trailing one goes like any other
+
+
+def _plain(name: str) -> str:
+    """`name` lower-cased without surrounding spaces and trailing dots, however they alternate."""
+    trimmed = name.strip().rstrip(".")
+    while trimmed != name:
+        name, trimmed = trimmed, trimmed.strip().rstrip(".")
+    return trimmed.lower()
 
 
 def quote_segment(value: str) -> str:

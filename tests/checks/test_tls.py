@@ -207,6 +207,34 @@ def test_sni_site_added_to_a_plain_server_keeps_its_default(world: TlsWorld) -> 
     assert server.site_names == ("b.brand.example",)
 
 
+def test_an_internationalised_name_is_sent_as_its_idna_2008_a_label(world: TlsWorld) -> None:
+    """Python's ssl would encode `links.straße.de` by IDNA 2003: `links.strasse.de`, another
+    domain, here served with an expired certificate and a 503."""
+    world.add_host(A1, kind="valid", host="links.xn--strae-oqa.de", now=FIXED_NOW)
+    broken = HttpBehaviour(status=503)
+    world.add_host(A1, kind="expired", host="links.strasse.de", now=FIXED_NOW, behaviour=broken)
+    ctx = make_context(world)
+    findings, probes = check_tls("links.straße.de", [A1], ctx)
+    assert [f.code for f in findings] == ["tls.ok"]
+    assert probes[0].certificate is not None
+    assert "links.xn--strae-oqa.de" in probes[0].certificate.sans
+    assert check_http("links.straße.de", A1, ctx)[1].status == 404
+
+
+def test_a_name_idna_2008_refuses_is_never_sent(world: TlsWorld) -> None:
+    """Not dialled at all (the address is unmapped: dialling it would be `tls.unreachable`)."""
+    ctx = make_context(world)
+    findings, probes = check_tls("links.\u2764.example", [A1], ctx)
+    finding = only(findings, "tls.not_checked")
+    assert len(findings) == 1 and finding.severity is Severity.UNKNOWN
+    assert "is not a valid internationalised name (IDNA 2008)" in finding.detail
+    assert "where the ESP lists it" in finding.fix
+    assert probes[0].certificate is None
+    [http], probe = check_http("links.\u2764.example", A1, ctx)
+    assert (http.code, http.severity) == ("http.error", Severity.UNKNOWN)
+    assert probe.error.startswith("not asked:") and "IDNA 2008" in probe.error
+
+
 def test_unmapped_address_is_refused_by_the_world(world: TlsWorld) -> None:
     with pytest.raises(ConnectionRefusedError):
         world.dialer("198.51.100.7", 443, 1.0)

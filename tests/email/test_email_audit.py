@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import io
 import json
 import zlib
 
 import pytest
+from rich.console import Console
 
 from checks.context import BlocklistSettings, CheckContext
 from checks.model import Finding, Severity
 from tests.support.data import EMAILS
 from tests.support.worlds import DnsWorld
 from tui.email.audit import audit_message, plan_audit
+from tui.email.document import audit_json
 from tui.email.links import decode_destination, match_shape
 from tui.email.model import (
     DESTINATION,
@@ -26,6 +29,7 @@ from tui.email.model import (
     DomainRow,
     EmailAudit,
 )
+from tui.email.output import write_report
 from tui.email.parse import parse_input
 from tui.inventory.load import load_inventory, parse_inventory
 from tui.inventory.model import Inventory, InventoryError
@@ -157,6 +161,45 @@ def test_branded_only_message_with_the_inventory(inventory: Inventory) -> None:
     ok = finding(audit, "email.branded_tracking")
     assert ok.severity is Severity.OK and "links-sg.brand.example" in ok.title
     assert codes(audit) == {"email.branded_tracking"}
+
+
+IDN_MESSAGE = """\
+From: Harbour Coffee <news@brand.example>
+Subject: Herbstsorten
+MIME-Version: 1.0
+Content-Type: text/html; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+<p><a href="https://links.straße.de/ls/click?upn=u001.Pq7Rk2LmX9vT4wZ8nB1cD5eF">Kaufen</a></p>
+<p><img src="https://img.brand.example/logo.png" alt="" width="180" height="60"></p>
+""".encode()
+
+
+def test_an_internationalised_host_is_shown_beside_its_a_label() -> None:
+    """`links.straße.de` in the message and the inventory is one host, the A-label DNS is asked
+    about; the table and the JSON show its Unicode form beside it (ASCII hosts get none)."""
+    inventory = parse_inventory(
+        '[accounts.hc-sendgrid]\nesp = "sendgrid"\n\n[[brands]]\nname = "Harbour Coffee"\n'
+        'tracking = [{ host = "links.straße.de", account = "hc-sendgrid" }]\n'
+    )
+    audit = plan_audit(parse_input(IDN_MESSAGE), source="m", inventory=inventory)
+    tracking = row(audit, "links.xn--strae-oqa.de")
+    assert (tracking.role.role, tracking.role.fleet_key) == (
+        TRACKING,
+        "hc-sendgrid/links.xn--strae-oqa.de",
+    )
+    console = Console(file=io.StringIO(), width=160, color_system=None)
+    write_report(audit, console)
+    text = console.file.getvalue()  # type: ignore[attr-defined]  # the StringIO given above
+    assert "links.xn--strae-oqa.de (links.straße.de)   branded · SendGrid" in text
+    assert "uses links.xn--strae-oqa.de (links.straße.de)" in text
+    assert "img.brand.example (" not in text
+    document = audit_json(audit)
+    domains = {item["host"]: item for item in document["domains"]}  # type: ignore[attr-defined]  # a list of dicts
+    assert domains["links.xn--strae-oqa.de"]["host_unicode"] == "links.straße.de"
+    assert "host_unicode" not in domains["img.brand.example"]
+    [link] = [item for item in document["links"] if item["role"] == TRACKING]  # type: ignore[attr-defined]  # a list of dicts
+    assert (link["host"], link["host_unicode"]) == ("links.xn--strae-oqa.de", "links.straße.de")
 
 
 def test_a_branded_host_outside_the_inventory_is_known_by_its_url_shape() -> None:

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
+from checks.dnsanswer import name_problem
+from checks.names import to_ascii
 from esp_clients.base import AccountRef, Capability, CertificateState, TrackingDomain, Unsupported
 from esp_clients.client import require
 from esp_clients.errors import (
@@ -360,6 +362,31 @@ def test_pure_helpers() -> None:
         opt_str({"v": True}, "v")
     with pytest.raises(ShapeError, match="the domain is not a JSON object"):
         as_mapping([], "the domain")
+
+
+@pytest.mark.parametrize(
+    ("name", "a_label"),
+    [
+        ("links.straße.de", "links.xn--strae-oqa.de"),  # IDNA 2003 made it strasse.de
+        (" LINKS.Bücher.DE. ", "links.xn--bcher-kva.de"),
+        ("ｌｉｎｋｓ。bücher.de。", "links.xn--bcher-kva.de"),  # UTS 46 maps full-width forms
+        ("klick.ελλάς.gr", "klick.xn--hxarsa0b.gr"),  # the final sigma kept
+        ("_dmarc.bücher.de", "_dmarc.xn--bcher-kva.de"),  # ASCII labels stay as they are
+    ],
+)
+def test_esp_hosts_get_the_a_labels_of_the_checks_rule(name: str, a_label: str) -> None:
+    """esp_clients may not import checks: its copy of the rule gives checks.names' answers."""
+    assert normalize_host(name) == a_label == to_ascii(name.strip()).rstrip(".")
+    assert normalize_host(a_label) == a_label
+
+
+@pytest.mark.parametrize("name", ["links.\u2764.example", "a\u200db.example", "ü\u0378.example"])
+def test_esp_hosts_idna_2008_refuses_stay_as_listed_for_dns_to_refuse(name: str) -> None:
+    with pytest.raises(UnicodeError):
+        to_ascii(name)
+    host = normalize_host(f" {name.upper()}. ")
+    assert host == name.lower() == normalize_host(host)
+    assert "is not a DNS name that can be asked" in name_problem(host)
 
 
 def test_values_are_frozen() -> None:

@@ -340,6 +340,12 @@ def test_mandrill_caps_the_senders() -> None:
     assert len(chosen) == MAX_SENDERS and chosen[0] == f"s{MAX_SENDERS + 4}@brand.example"
 
 
+def test_mandrill_senders_in_unicode_match_a_tracking_host_in_a_labels() -> None:
+    senders = (("news@straße.de", 5), ("info@mail.xn--strae-oqa.de", 3), ("x@strasse.de", 9))
+    chosen = senders_at(senders, "xn--strae-oqa.de")
+    assert chosen == ("news@straße.de", "info@mail.xn--strae-oqa.de")
+
+
 def test_mandrill_without_senders_says_so(api: respx.MockRouter) -> None:
     api.post(f"{MANDRILL}/senders/list").respond(200, json=[])
     client = MandrillClient(AccountRef(name="acme", esp="mandrill"), KEY, sleep=no_sleep)

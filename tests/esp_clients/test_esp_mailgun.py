@@ -22,6 +22,8 @@ from esp_clients.errors import (
     EspRejected,
 )
 from esp_clients.mailgun import MailgunClient, parse_domain
+from tui.fleet.esp_view import EspAccountView
+from tui.inventory.load import parse_inventory
 
 CANARY = "sk-CANARY-7f3a9e"
 BASE = "https://api.mailgun.net"
@@ -50,7 +52,7 @@ def domain_reply(
     }
     tracking = {
         "record_type": "CNAME",
-        "name": f"email.{name}",
+        "name": f"{domain['web_prefix']}.{name}",
         "value": "mailgun.org",
         "valid": valid,
         "cached": list(cached),
@@ -124,6 +126,26 @@ def test_list_pages_then_gets_each_domain(client: MailgunClient, api: respx.Mock
     assert second.https is True and second.certificate.status == "active"
     assert second.certificate.expires_at == EXPIRES.isoformat()
     assert status.call_count == 1
+
+
+def test_an_internationalised_host_is_its_a_label_and_matches_the_inventory(
+    client: MailgunClient, api: respx.MockRouter
+) -> None:
+    """Lower-cased only, `links.straße.de` would match no inventory host, and Python's ssl would
+    later send it as `links.strasse.de` (IDNA 2003): another domain."""
+    api.get("/v4/domains").respond(200, json={"total_count": 1, "items": [{"name": "straße.de"}]})
+    reply = domain_reply("straße.de", web_prefix="links")
+    reply["sending_dns_records"][1]["name"] = "links.xn--strae-oqa.de"  # type: ignore[index]  # the tracking record of domain_reply
+    api.get("/v4/domains/stra%C3%9Fe.de").respond(200, json=reply)
+    [seen] = client.list_tracking_domains()
+    assert seen.host == "links.xn--strae-oqa.de" and seen.esp_id == "straße.de"
+    assert seen.cname_valid is True and seen.problems == ()  # its record, written as A-labels
+    inventory = parse_inventory(
+        '[accounts.acme]\nesp = "mailgun"\n\n[[brands]]\nname = "Acme"\n'
+        'tracking = [{ host = "links.straße.de", account = "acme" }]\n'
+    )
+    view = EspAccountView(account="acme", label="Mailgun", domains=(seen,))
+    assert view.domain(inventory.entries[0].host) == seen
 
 
 def test_unverified_domain_with_a_wrong_cname(client: MailgunClient, api: respx.MockRouter) -> None:

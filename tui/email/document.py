@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from typing import TextIO
 
+from checks.names import unicode_form
 from checks.printable import json_safe
 from tui.email.model import DomainRow, EmailAudit, Link
 from tui.report.document import JSON_VERSION, trackdeck_version, utc_text
@@ -50,7 +51,7 @@ def domain_json(row: DomainRow) -> dict[str, object]:
     """One host, in the shape of `check --json`'s domains plus what the audit knows of it."""
     role = row.role
     return {
-        "host": row.host,
+        **host_json(row.host),
         "esp": role.esp,
         "role": role.role,
         "registered_domain": row.registered_domain,
@@ -75,13 +76,19 @@ def link_json(link: Link) -> dict[str, object]:
         "source": found.source,
         "part": found.part,
         "element": found.element,
-        "host": found.host,
+        **host_json(found.host),
         "role": link.role,
         "esp": link.esp,
         "pixel": link.is_pixel,
         "destination": link.destination,
         "decoding": link.decoding or None,
     }
+
+
+def host_json(host: str | None) -> dict[str, str | None]:
+    """`host` (the A-label DNS is asked about), and `host_unicode` beside it where that differs."""
+    shown = unicode_form(host) if host else None
+    return {"host": host, "host_unicode": shown} if shown else {"host": host}
 
 
 def write_json(audit: EmailAudit, stream: TextIO) -> None:

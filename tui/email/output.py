@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from checks.model import Finding, Severity
+from checks.names import display_host, unicode_form
 from tui.email.model import ROLE_WORDS, SHARED, TRACKED_ROLES, TRACKING, DomainRow, EmailAudit, Link
 from tui.email.words import describe
 from tui.report.exit_codes import EXIT_FAIL, EXIT_OK, EXIT_UNKNOWN, EXIT_WARN
@@ -114,15 +115,17 @@ def tracking_line(audit: EmailAudit) -> Text:
     tracked = [link for link in audit.links if link.role in TRACKED_ROLES]
     branded = [link for link in tracked if link.role == TRACKING]
     shared = [link for link in tracked if link.role == SHARED]
+    branded_hosts = ", ".join(map(display_host, use.branded))
+    shared_hosts = ", ".join(map(display_host, use.shared))
     if use.verdict == "branded":
-        text = f"every tracked URL ({describe(tracked)}) uses {', '.join(use.branded)}"
+        text = f"every tracked URL ({describe(tracked)}) uses {branded_hosts}"
     elif use.verdict == "mixed":
         text = (
-            f"{describe(branded)} via {', '.join(use.branded)}; "
-            f"{describe(shared)} via the shared {', '.join(use.shared)}"
+            f"{describe(branded)} via {branded_hosts}; "
+            f"{describe(shared)} via the shared {shared_hosts}"
         )
     elif use.verdict == "shared":
-        text = f"{describe(shared)} via the ESP's shared {', '.join(use.shared)}"
+        text = f"{describe(shared)} via the ESP's shared {shared_hosts}"
     else:
         text = f"no click tracking: {use.clicks} links go straight to their destination"
     if use.untracked:
@@ -149,7 +152,8 @@ def count_text(row: DomainRow) -> str:
 
 
 def domain_table(rows: Sequence[DomainRow]) -> Table:
-    """One row per host: role, counts, blocklists, and the outside check of tracking hosts."""
+    """One row per host (its Unicode form beside an A-label): role, counts, blocklists, and the
+    outside check of tracking hosts."""
     table = Table(show_edge=False, pad_edge=False, header_style="bold", box=box.SIMPLE_HEAD)
     table.add_column("host", no_wrap=True, overflow="ellipsis", min_width=16)
     table.add_column("role", no_wrap=True, overflow="ellipsis", min_width=12, max_width=42)
@@ -157,7 +161,10 @@ def domain_table(rows: Sequence[DomainRow]) -> Table:
     table.add_column("verdict", no_wrap=True, overflow="ellipsis", min_width=14)
     for row in rows:
         table.add_row(
-            Text(row.host), Text(role_text(row)), Text(count_text(row)), verdict_cell(row)
+            Text(display_host(row.host)),
+            Text(role_text(row)),
+            Text(count_text(row)),
+            verdict_cell(row),
         )
     return table
 
@@ -253,14 +260,22 @@ def host_problems(rows: Sequence[DomainRow]) -> list[tuple[str, Finding]]:
         for finding in problems(row.report) if row.report else _worst_first(row.findings):
             if finding.code == "blocklist.not_tested":
                 key = (finding.title, finding.fix)
-                untested.setdefault(key, []).append(row.host)
+                untested.setdefault(key, []).append(display_host(row.host))
                 samples.setdefault(key, finding)
             else:
-                items.append((f"{row.host} ({ROLE_WORDS[row.role.role]})", finding))
+                items.append((host_subject(row), finding))
     for key, hosts in untested.items():
         shown = ", ".join(hosts[:6]) + (f" and {len(hosts) - 6} more" if len(hosts) > 6 else "")
         items.append((shown, samples[key]))
     return items
+
+
+def host_subject(row: DomainRow) -> str:
+    """`links.xn--strae-oqa.de (links.straße.de, branded tracking)`: the host, its Unicode form
+    where it differs, and its role."""
+    shown = unicode_form(row.host)
+    role = ROLE_WORDS[row.role.role]
+    return f"{row.host} ({shown}, {role})" if shown else f"{row.host} ({role})"
 
 
 def _worst_first(findings: Sequence[Finding]) -> list[Finding]:

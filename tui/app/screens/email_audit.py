@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from checks.model import Finding, Severity
+from checks.names import display_host
 from checks.printable import printable
 from tui.app.screens.error import report_worker_error
 from tui.app.session import Session
@@ -201,7 +202,8 @@ def title_text(audit: EmailAudit) -> Text:
 
 def row_cells(row: DomainRow) -> tuple[Text, ...]:
     """The table cells of one host (network text stays text, never markup)."""
-    return (Text(row.host), Text(role_text(row)), Text(count_text(row)), verdict_cell(row))
+    host = Text(display_host(row.host))
+    return (host, Text(role_text(row)), Text(count_text(row)), verdict_cell(row))
 
 
 def findings_text(audit: EmailAudit) -> Text:
