@@ -1,7 +1,7 @@
 """The monitoring examples in docs/monitoring work with this trackdeck: every alerting rule names
 only metrics and labels trackdeck emits, every trackdeck command line in them parses, the Kubernetes
 Job's script fails when it should (run here with a fake pip, a fake trackdeck and a loopback
-Pushgateway)."""
+Pushgateway), and the sandboxed systemd unit may write where its scan writes."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
@@ -264,3 +264,44 @@ def test_no_job_writes_a_textfile_on_whichever_node_it_lands_on() -> None:
         pod = manifest["spec"]["jobTemplate"]["spec"]["template"]["spec"]
         if any("hostPath" in volume for volume in pod.get("volumes", [])):
             assert pod.get("nodeSelector"), "a hostPath textfile needs the Job pinned to one node"
+
+
+def textfile_outputs() -> dict[str, PurePosixPath]:
+    """Where each example writes its Prometheus metrics with --output."""
+    found = {}
+    for source, argv in command_lines():
+        if "prometheus" in argv and "--output" in argv:
+            output = argv[argv.index("--output") + 1]
+            if not output.startswith("$"):
+                found[source] = PurePosixPath(output)
+    return found
+
+
+def test_the_cron_and_systemd_examples_share_one_textfile_directory() -> None:
+    outputs = textfile_outputs()
+    assert {"crontab", "trackdeck-scan.service"} <= set(outputs)
+    assert len({path.parent for path in outputs.values()}) == 1, outputs
+
+
+def test_the_sandboxed_unit_may_write_its_output_and_reads_secrets_from_a_file() -> None:
+    unit = (DOCS / "trackdeck-scan.service").read_text(encoding="utf-8")
+    settings = [line.split("=", 1) for line in unit.splitlines() if re.match(r"[A-Z]\w*=", line)]
+    writable = [
+        PurePosixPath(path.lstrip("-"))
+        for key, value in settings
+        if key == "ReadWritePaths"
+        for path in value.split()
+    ]
+    output = textfile_outputs()["trackdeck-scan.service"]
+    assert ("ProtectSystem", "strict") in [tuple(setting) for setting in settings]
+    assert any(path in output.parents for path in writable), writable
+    assert ("EnvironmentFile", "/etc/trackdeck/secrets.env") in [tuple(s) for s in settings]
+
+
+def test_cron_reads_the_secrets_from_a_file_before_it_scans() -> None:
+    crontab = (DOCS / "crontab").read_text(encoding="utf-8")
+    jobs = [line for line in crontab.splitlines() if re.match(r"[\d*]", line)]
+    assert jobs and all("trackdeck scan" in job for job in jobs)
+    for job in jobs:
+        sourcing = job.split("trackdeck scan", 1)[0]
+        assert re.search(r"set -a; \. \"\$SECRETS\"; set \+a;", sourcing), job
