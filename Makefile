@@ -32,7 +32,8 @@ pytest: $(STAMP) $(PRISM) specs
 	$(PY) -m pytest -q
 
 # The vendors' API descriptions for the contract tests (tests/data/vendor_specs.toml), fetched into
-# .cache/specs and checked: from $(TRACKDECK_SPECS_MIRROR) when set, else from the pinned commits.
+# .cache/specs and checked: from $(TRACKDECK_SPECS_MIRROR) when set, from the pinned commits when it
+# is not or lacks a file or holds another version; every spec that could not be had is listed.
 specs: $(STAMP)
 	$(PY) -m tests.support.vendor_specs
 
