@@ -1,7 +1,7 @@
 """The dashboard's history driven with Pilot against a real history file: two scans of a changing
 loopback world mark what is new, how long what is unchanged has stood and what resolved; opening a
 marked row clears its mark and shows its timeline; `d` keeps the changed rows; `x` forecasts the
-certificates' ends."""
+certificates' ends; a history file that cannot be used costs one notification and never the scan."""
 
 from __future__ import annotations
 
@@ -283,3 +283,35 @@ async def test_changed_only_and_the_expiry_forecast(rig: Rig) -> None:
 
         await pilot.press("escape")
         assert isinstance(app.screen, FleetScreen)
+
+
+def a_directory(path: Path) -> None:
+    path.mkdir()
+
+
+def a_damaged_file(path: Path) -> None:
+    path.write_bytes(b"not a database" * 200)
+
+
+@pytest.mark.parametrize("spoil", [a_directory, a_damaged_file], ids=["directory", "damaged"])
+async def test_an_unusable_history_is_said_once_and_the_scan_stands(
+    rig: Rig, spoil: Callable[[Path], None]
+) -> None:
+    spoil(rig.history)
+    app = TrackdeckApp(rig.session())
+    async with app.run_test(size=(160, 40)) as pilot:
+        await until(pilot, scan_over(app), "the scan")
+        await until(pilot, lambda: bool(history_notes(app)), "the notification")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, FleetScreen), "no error dialog"
+        assert cell(app, DANGLING, "health") == "✗ fail"
+        assert cell(app, EU, "health") == "✓ ok"
+        assert cell(app, DANGLING, "since") == ""
+        (note,) = history_notes(app)
+        assert str(rig.history) in note
+        await pilot.press("R")  # the next scan's recording fails alike: not said again
+        await until(pilot, lambda: rig.esp.calls.count("list") == 2, "the re-check")
+        await until(pilot, scan_over(app), "the re-check")
+        await app.workers.wait_for_complete()  # the recording, started as the scan ended
+        await pilot.pause(0.1)
+        assert len(history_notes(app)) == 1
