@@ -38,6 +38,8 @@ class HistoryScreen(Screen[None]):
 
     session: Session
     rows: dict[str, FleetRow]
+    _history_said = ""
+    """The history problem last notified (reading and recording fail alike: said once)."""
 
     def load_history(self) -> None:
         """Read the stored state of every row, after the first frame."""
@@ -113,8 +115,9 @@ class HistoryScreen(Screen[None]):
 
     def on_history_read(self, message: HistoryRead) -> None:
         """Put the histories on their rows and redraw those rows."""
-        if message.problem:
+        if message.problem and message.problem != self._history_said:
             self.notify(escape(message.problem), title="history", severity="warning", timeout=8)
+        self._history_said = message.problem
         changed = []
         for key, history in message.histories.items():
             row = self.rows.get(key)
