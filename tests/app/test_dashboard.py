@@ -299,7 +299,7 @@ async def test_a_signal_during_the_https_wait_stops_it_and_records_it_before_exi
 
 
 def entries(rig: Rig) -> list[AuditEntry]:
-    return AuditLog(rig.audit_path).entries() if rig.audit_path.exists() else []
+    return list(AuditLog(rig.audit_path).entries()) if rig.audit_path.exists() else []
 
 
 async def test_https_refused_by_preflight(rig: Rig) -> None:
