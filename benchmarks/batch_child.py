@@ -1,7 +1,11 @@
 """The DNS batch's own speed, in its own process: distinct questions asked at once through
 `DnsClient.prefetch` (the way a scan asks its independent questions) against a loopback server that
 answers at once from replies it built before, so that what is measured is the client. Prints one
-JSON line with the questions asked, the seconds and the questions per second."""
+JSON line with the questions asked, the seconds and the questions per second.
+
+`--one-socket` asks the same batch from a single socket per address family, reused for every try
+(the pool made a size of one and its sockets' use unlimited): how the batch sent before it spread
+its tries over random source ports, so that the table shows what the ports cost."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import resource
 import sys
 import time
 
+from checks import dnsbatch, dnssend
 from checks.dnsclient import AnswerCache, DnsClient
 from checks.engine import PREFETCH_WINDOW
 
@@ -62,7 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("port", type=int)
     parser.add_argument("count", type=int)
     parser.add_argument("--window", type=int, default=PREFETCH_WINDOW)
+    parser.add_argument("--one-socket", action="store_true", help="one port for every try")
     args = parser.parse_args(argv)
+    if args.one_socket:  # this process only: the pool's size and each socket's tries
+        vars(dnsbatch)["POOL_SIZE"] = 1  # its copy of dnssend's constant
+        dnssend.SOCKET_USES = 1 << 30
     sys.stdout.write(json.dumps(ask_batch(args.port, args.count, args.window)) + "\n")
     return 0
 

@@ -256,7 +256,11 @@ def broken_network_figures(plan: Plan, got: Collected) -> list[Figure]:
 
 def batch_figures(plan: Plan, got: Collected) -> list[Figure]:
     """The DNS batch's own speed."""
-    return [batch_figure(got.batches, plan.batch_questions)] if got.batches else []
+    return (
+        [batch_figure(got.batches, plan.batch_questions, got.one_socket_batches)]
+        if got.batches
+        else []
+    )
 
 
 def figures(plan: Plan, got: Collected) -> list[Figure]:

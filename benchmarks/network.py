@@ -51,10 +51,12 @@ def batch_server() -> Iterator[DelayedDnsServer]:
         yield server
 
 
-def batch_once(port: int, count: int) -> BatchRun:
-    """`count` distinct questions asked at once by `benchmarks.batch_child`."""
+def batch_once(port: int, count: int, *, one_socket: bool = False) -> BatchRun:
+    """`count` distinct questions asked at once by `benchmarks.batch_child` (from a pool of
+    sockets on random ports, or with `one_socket` from one socket, as before the pool)."""
     load = load_average()
-    data = run_child("benchmarks.batch_child", str(port), str(count))
+    extra = ("--one-socket",) if one_socket else ()
+    data = run_child("benchmarks.batch_child", str(port), str(count), *extra)
     return BatchRun(
         asked=int(str(data["asked"])),
         answered=int(str(data["answered"])),
@@ -65,9 +67,17 @@ def batch_once(port: int, count: int) -> BatchRun:
     )
 
 
-def batch_figure(runs: list[BatchRun], questions: int) -> Figure:
-    """The DNS batch's own speed: questions per second with nothing to wait for."""
+def batch_figure(runs: list[BatchRun], questions: int, one_socket: list[BatchRun]) -> Figure:
+    """The DNS batch's own speed: questions per second with nothing to wait for, beside the same
+    batch sent from one socket (as before the pool of random source ports)."""
     rates = [run.per_second for run in runs]
+    before = Sample(tuple(run.per_second for run in one_socket))
+    compared = (
+        f"; from one socket per address family, as before the pool of random ports: "
+        f"{before.median:,.0f}/s ({min(before.values):,.0f}–{max(before.values):,.0f})"
+        if one_socket
+        else ""
+    )
     wall = Sample(tuple(run.wall for run in runs))
     cpu = Sample(tuple(run.cpu / run.wall for run in runs))
     answered = min(run.answered for run in runs)
@@ -75,7 +85,7 @@ def batch_figure(runs: list[BatchRun], questions: int) -> Figure:
         name=f"DNS batch, {questions:,} distinct questions, undelayed server",
         value=f"{Sample(tuple(rates)).median:,.0f} questions/s ({min(rates):,.0f}–"
         f"{max(rates):,.0f}); {wall.text(' s')}, the client's CPU busy {cpu.text('×', 2)} the "
-        f"wall time; answered {answered:,} of {questions:,}",
+        f"wall time; answered {answered:,} of {questions:,}{compared}",
         goal="(no goal: the batch's own cost)",
         met=None,
         load=Sample(tuple(run.load for run in runs)),

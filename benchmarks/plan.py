@@ -82,5 +82,7 @@ class Collected:
     history: HistoryFigures | None = None
     history_dashboard: DashboardFigures | None = None
     batches: list[BatchRun] = field(default_factory=list)
+    one_socket_batches: list[BatchRun] = field(default_factory=list)
+    """The same batch from one socket per address family (as before the pool of ports)."""
     degraded: Degraded = field(default_factory=Degraded)
     timeout: float = 0.0

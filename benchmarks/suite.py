@@ -64,9 +64,15 @@ def _batch_runs(plan: Plan, got: Collected, log: Log) -> None:
     that the server answers every question from a reply it built before)."""
     with batch_server() as server:
         batch_once(server.port, plan.batch_questions)
-        for _run in range(plan.runs):
+        for _run in range(plan.runs):  # the two ways in turn, so that load falls on both
             got.batches.append(batch_once(server.port, plan.batch_questions))
-            log(f"  batch: {got.batches[-1].per_second:,.0f} questions/s")
+            got.one_socket_batches.append(
+                batch_once(server.port, plan.batch_questions, one_socket=True)
+            )
+            log(
+                f"  batch: {got.batches[-1].per_second:,.0f} questions/s "
+                f"(one socket: {got.one_socket_batches[-1].per_second:,.0f})"
+            )
 
 
 def _serial_runs(world: World, plan: Plan, got: Collected, log: Log) -> None:
