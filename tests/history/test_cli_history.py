@@ -268,3 +268,22 @@ def test_without_a_webhook_url_the_scan_says_how_to_set_one(rig: Rig) -> None:
         and "TRACKDECK_SECRET_NOTIFY_WEBHOOK" in err
         and "creds set notify-webhook" in err
     )
+
+
+def _damage_after_the_header(path: Path) -> None:
+    """Overwrite every page after the first (which holds the header and the schema) with garbage:
+    the file still opens, and the first read of a table fails."""
+    data = path.read_bytes()
+    page = int.from_bytes(data[16:18], "big")
+    path.write_bytes(data[:page] + b"\xa5garbage" * ((len(data) - page) // 8 + 1))
+
+
+def test_history_and_expiry_say_a_damaged_file_is_damaged(rig: Rig, tmp_path: Path) -> None:
+    rig.scan("--json")
+    path = tmp_path / "state" / "trackdeck" / "history.sqlite"
+    _damage_after_the_header(path)
+    for command in ("history", "expiry"):
+        status, out, err = rig.run(command, "-i", str(rig.inventory))
+        assert status == 64 and out == "", command
+        assert err.startswith(f"trackdeck {command}: ") and err.count("\n") == 1
+        assert str(path) in err and "damaged" in err and "move it aside" in err

@@ -4,8 +4,10 @@ opened read-only, and `--since` in words a person types (`7d`, `12h`, `2w`, a da
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import re
+from collections.abc import Iterator
 
 from tui.cli.common import CommandError, inventory_path, load
 from tui.history.files import history_path
@@ -31,9 +33,11 @@ def scope_of(args: argparse.Namespace) -> str:
     return CHECK if args.checked else INVENTORY
 
 
-def open_history(args: argparse.Namespace) -> HistoryStore:
-    """The history file the inventory names (or the default one), read-only; CommandError when
-    there is none yet or it cannot be read."""
+@contextlib.contextmanager
+def open_history(args: argparse.Namespace) -> Iterator[HistoryStore]:
+    """The history file the inventory names (or the default one), open read-only for the block;
+    CommandError when there is none yet, or when it cannot be opened or read (a damaged file may
+    open and fail only at its first read)."""
     settings = load(args).settings if inventory_path(args).exists() else Settings()
     path = history_path(settings.history)
     if path is None:
@@ -43,7 +47,8 @@ def open_history(args: argparse.Namespace) -> HistoryStore:
             f"no history yet at {path}: run `trackdeck scan` (or open the dashboard) to start one"
         )
     try:
-        return HistoryStore.open(path, read_only=True)
+        with HistoryStore.open(path, read_only=True) as store:
+            yield store
     except HistoryUnavailable as error:
         raise CommandError(str(error)) from None
 
