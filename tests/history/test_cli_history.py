@@ -21,6 +21,8 @@ from tests.support.fakes import FakeEsp, domain, fake_factory, store_with
 from tests.support.worlds import DnsWorld, tls_world
 from tui.cli.main import build_parser
 from tui.fleet.network import Environment
+from tui.history.model import CHECK, ScanInfo, ScannedHost, Subject
+from tui.history.store import HistoryStore
 from tui.sim.dns_server import Rule
 from tui.sim.tls_world import TlsWorld
 
@@ -287,3 +289,58 @@ def test_history_and_expiry_say_a_damaged_file_is_damaged(rig: Rig, tmp_path: Pa
         assert status == 64 and out == "", command
         assert err.startswith(f"trackdeck {command}: ") and err.count("\n") == 1
         assert str(path) in err and "damaged" in err and "move it aside" in err
+
+
+def _check(rig: Rig, *argv: str) -> tuple[int, str, str]:
+    options = (
+        "--resolver", f"127.0.0.1:{rig.world.resolver.port}", "--no-blocklists",
+        "--ca-bundle", str(rig.tls.certificates.ca_bundle_path), "--timeout", "0.5",
+    )  # fmt: skip
+    return rig.run("check", FLAKY, "--record", "--json", *options, *argv)
+
+
+def _with_settings(rig: Rig, lines: str) -> None:
+    text = rig.inventory.read_text(encoding="utf-8")
+    rig.inventory.write_text(text.replace("blocklists = false", f"blocklists = false\n{lines}"))
+
+
+def test_check_records_where_the_inventory_says(
+    rig: Rig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    default = tmp_path / "state" / "trackdeck" / "history.sqlite"
+    elsewhere = tmp_path / "elsewhere.sqlite"
+    _with_settings(rig, f'history = "{elsewhere}"')
+    status, out, _ = _check(rig, "-i", str(rig.inventory))
+    assert status == 2 and json.loads(out)["history"]["recorded"] is True
+    assert elsewhere.exists() and not default.exists()
+    elsewhere.unlink()
+    monkeypatch.setenv("TRACKDECK_INVENTORY", str(rig.inventory))  # the inventory by default
+    _check(rig)
+    assert elsewhere.exists() and not default.exists()
+    status, out, _ = rig.run("history", "--checked", "--json")
+    assert status == 0 and [entry["host"] for entry in json.loads(out)["hosts"]] == [FLAKY]
+
+
+def test_check_records_nothing_when_the_inventory_keeps_no_history(
+    rig: Rig, tmp_path: Path
+) -> None:
+    _with_settings(rig, "history = false")
+    status, out, err = _check(rig, "-i", str(rig.inventory))
+    assert status == 2 and json.loads(out)["history"] is None and err == ""
+    assert not (tmp_path / "state" / "trackdeck").exists()
+
+
+def test_check_keeps_the_inventorys_history_days(rig: Rig, tmp_path: Path) -> None:
+    path = tmp_path / "state" / "trackdeck" / "history.sqlite"
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(days=10)
+    info = ScanInfo(
+        scope=CHECK, command="check", started_at=old, finished_at=old, counts={}, version="t"
+    )
+    with HistoryStore.open(path) as store:
+        store.record(
+            info, [ScannedHost(subject=Subject(CHECK, "", HEALTHY), brand="", findings=())]
+        )
+    _with_settings(rig, "history_days = 5")
+    _check(rig, "-i", str(rig.inventory))
+    with HistoryStore.open(path) as store:
+        assert store.timeline(CHECK).scans == 1, "the 10-day-old scan is past history_days"

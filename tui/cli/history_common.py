@@ -33,13 +33,19 @@ def scope_of(args: argparse.Namespace) -> str:
     return CHECK if args.checked else INVENTORY
 
 
+def history_settings(args: argparse.Namespace) -> Settings:
+    """The settings that say where the history is and how long it is kept: the inventory's (`-i`,
+    $TRACKDECK_INVENTORY or the default file) when there is one, else the defaults; CommandError
+    when that inventory is bad."""
+    return load(args).settings if inventory_path(args).exists() else Settings()
+
+
 @contextlib.contextmanager
 def open_history(args: argparse.Namespace) -> Iterator[HistoryStore]:
     """The history file the inventory names (or the default one), open read-only for the block;
     CommandError when there is none yet, or when it cannot be opened or read (a damaged file may
     open and fail only at its first read)."""
-    settings = load(args).settings if inventory_path(args).exists() else Settings()
-    path = history_path(settings.history)
+    path = history_path(history_settings(args).history)
     if path is None:
         raise CommandError("the inventory keeps no history (`history = false` in [settings])")
     if not path.exists():
