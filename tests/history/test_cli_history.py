@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import http.server
 import json
+import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -344,3 +345,21 @@ def test_check_keeps_the_inventorys_history_days(rig: Rig, tmp_path: Path) -> No
     _check(rig, "-i", str(rig.inventory))
     with HistoryStore.open(path) as store:
         assert store.timeline(CHECK).scans == 1, "the 10-day-old scan is past history_days"
+
+
+def test_an_unexpected_value_in_the_history_costs_one_line_and_nothing_else(
+    rig: Rig, tmp_path: Path
+) -> None:
+    path = tmp_path / "state" / "trackdeck" / "history.sqlite"
+    rig.scan("--json")
+    _check(rig)
+    db = sqlite3.connect(path)
+    with db:
+        assert db.execute("UPDATE findings SET severity = 'bogus'").rowcount > 0
+    db.close()
+    for status, out, err in (rig.scan("--json"), _check(rig)):
+        document = json.loads(out)
+        assert status == 2 and document["domains"], "the results are printed all the same"
+        assert document["history"]["recorded"] is False
+        assert "damaged" in document["history"]["problem"]
+        assert err.count("\n") == 1 and str(path) in err and "move it aside" in err

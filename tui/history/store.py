@@ -139,10 +139,11 @@ class HistoryStore:
                     at=at,
                 )
             self._prune(at, keep_days)
+            previous_at = instant(previous) if previous else None
         return Recorded(
             scan_id=scan_id,
             at=at,
-            previous_at=instant(previous) if previous else None,
+            previous_at=previous_at,
             findings=histories,
             resolved=tuple(resolved),
         )
@@ -161,7 +162,7 @@ class HistoryStore:
             (value,) = self._db.execute(
                 "SELECT max(finished_at) FROM scans WHERE scope = ?", (scope,)
             ).fetchone()
-        return instant(value) if value else None
+            return instant(value) if value else None
 
     def timeline(
         self, scope: str, hosts: Sequence[str] = (), since: dt.datetime | None = None
@@ -182,17 +183,20 @@ class HistoryStore:
                 "SELECT count(*), min(finished_at) FROM scans WHERE scope = ? AND finished_at >= ?",
                 (scope, start),
             ).fetchone()
-        return Timeline(
-            transitions=tuple(_transition(scope, row) for row in transitions),
-            observations=tuple(
-                Observation(
-                    at=instant(at), subject=Subject(scope, account, host), name=name, value=value
-                )
-                for at, account, host, name, value in observations
-            ),
-            scans=int(scans),
-            first_scan=instant(first) if first else None,
-        )
+            return Timeline(
+                transitions=tuple(_transition(scope, row) for row in transitions),
+                observations=tuple(
+                    Observation(
+                        at=instant(at),
+                        subject=Subject(scope, account, host),
+                        name=name,
+                        value=value,
+                    )
+                    for at, account, host, name, value in observations
+                ),
+                scans=int(scans),
+                first_scan=instant(first) if first else None,
+            )
 
     def observed_now(self, scope: str, names: Sequence[str]) -> dict[Subject, dict[str, str]]:
         """The current value of each named observation, per host of `scope` (the expiry forecast)."""
@@ -450,7 +454,8 @@ def _transition(
 
 @contextlib.contextmanager
 def _guarded(path: Path, doing: str) -> Iterator[None]:
-    """Turn every SQLite or file failure into one clear `HistoryUnavailable`."""
+    """Turn every SQLite or file failure, and a stored value this code cannot take (a valid SQLite
+    file holding what trackdeck never writes), into one clear `HistoryUnavailable`."""
     try:
         yield
     except NewerSchema as error:
@@ -461,6 +466,12 @@ def _guarded(path: Path, doing: str) -> Iterator[None]:
     except sqlite3.DatabaseError as error:
         raise HistoryUnavailable(
             f"could not {doing} the history file {path}: {_advice(error)}"
+        ) from None
+    except (ValueError, KeyError, TypeError, OverflowError) as error:
+        raise HistoryUnavailable(
+            f"could not {doing} the history file {path}: it holds a value trackdeck does not "
+            f"write ({type(error).__name__}: {error}) — the file is damaged: move it aside (or "
+            "delete it) and trackdeck starts a new history"
         ) from None
     except OSError as error:
         reason = error.strerror or type(error).__name__
