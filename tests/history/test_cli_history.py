@@ -54,6 +54,7 @@ class Rig:
     inventory: Path
     capsys: pytest.CaptureFixture[str]
     secrets: dict[str, str] = field(default_factory=lambda: {"acme-mg": "key-history-test"})
+    esp_hosts: tuple[str, ...] = (HEALTHY, FLAKY)
 
     def run(self, *argv: str) -> tuple[int, str, str]:
         args = build_parser().parse_args(list(argv))
@@ -61,7 +62,7 @@ class Rig:
             dialer=self.tls.dialer, authoritative_port=self.world.authoritative.port
         )
         args.credential_store = store_with(self.secrets)
-        esp = FakeEsp(domains=[domain(h, "acme-mg") for h in (HEALTHY, FLAKY)])
+        esp = FakeEsp(domains=[domain(h, "acme-mg") for h in self.esp_hosts])
         args.client_factory = fake_factory({"acme-mg": esp})
         status: int = args.run(args)
         captured = self.capsys.readouterr()
@@ -363,3 +364,24 @@ def test_an_unexpected_value_in_the_history_costs_one_line_and_nothing_else(
         assert document["history"]["recorded"] is False
         assert "damaged" in document["history"]["problem"]
         assert err.count("\n") == 1 and str(path) in err and "move it aside" in err
+
+
+def test_expiry_forgets_a_host_no_longer_in_the_inventory(rig: Rig, tmp_path: Path) -> None:
+    no_inventory = ("-i", str(tmp_path / "no-inventory.toml"))
+    rig.scan("--json")
+    rig.scan("--json")
+    status, out, _ = rig.run("expiry", "--json", *no_inventory)
+    assert status == 2, "without an inventory: the hosts of the latest scan"
+    assert [c["host"] for c in json.loads(out)["certificates"]] == [HEALTHY]
+    dropped = rig.inventory.read_text(encoding="utf-8").replace(
+        f'  {{ host = "{HEALTHY}", account = "acme-mg" }},\n', ""
+    )
+    rig.inventory.write_text(dropped, encoding="utf-8")
+    rig.esp_hosts = (FLAKY,)  # gone from the ESP too
+    status, out, _ = rig.run("expiry", "--json", "-i", str(rig.inventory))
+    assert status == 0 and json.loads(out)["certificates"] == [], "not in the inventory now"
+    status, out, _ = rig.run("expiry", *no_inventory)
+    assert status == 2 and HEALTHY in out, "the latest scan still saw it"
+    rig.scan("--json")
+    status, out, _ = rig.run("expiry", "--json", *no_inventory)
+    assert status == 0 and json.loads(out)["certificates"] == [], "the latest scan did not see it"

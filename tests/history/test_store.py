@@ -357,3 +357,28 @@ def test_an_unexpected_value_in_a_sound_file_says_it_is_damaged(
     message = str(caught.value)
     assert str(path) in message and "damaged" in message and "move it aside" in message
     assert "\n" not in message
+
+
+def test_each_scan_marks_the_hosts_it_saw_as_the_latest(tmp_path: Path) -> None:
+    pairs = {subject: (subject.account, subject.host) for subject in (A, B)}
+    with HistoryStore.open(tmp_path / "h.sqlite") as store:
+        assert store.latest_scanned(INVENTORY) == set()
+        store.record(info(T0), [host(A, OK, tls_not_after="x"), host(B, OK, tls_not_after="y")])
+        assert store.latest_scanned(INVENTORY) == {pairs[A], pairs[B]}
+        store.record(info(T0 + dt.timedelta(hours=1)), [host(A, OK, tls_not_after="x")])
+        assert store.latest_scanned(INVENTORY) == {pairs[A]}
+        store.record(info(T0 + dt.timedelta(hours=2)), [host(A, OK), host(B, OK)])
+        assert store.latest_scanned(INVENTORY) == {pairs[A], pairs[B]}
+        assert store.observed_now(INVENTORY, ["tls_not_after"], {pairs[B]}) == {}
+        assert store.observed_now(INVENTORY, ["tls_not_after"], [pairs[A]]) == {}
+        store.record(info(T0 + dt.timedelta(hours=3)), [host(B, OK, tls_not_after="z")])
+        assert store.latest_scanned(INVENTORY) == {pairs[B]}
+        assert store.observed_now(INVENTORY, ["tls_not_after"], {pairs[B]}) == {
+            B: {"tls_not_after": "z"}
+        }
+        assert store.observed_now(INVENTORY, ["tls_not_after"]) == {B: {"tls_not_after": "z"}}
+        store.record(info(T0 + dt.timedelta(hours=4)), [host(A, OK, tls_not_after="x")])
+        assert store.observed_now(INVENTORY, ["tls_not_after"], {pairs[A]}) == {
+            A: {"tls_not_after": "x"}
+        }
+        assert len(store.observed_now(INVENTORY, ["tls_not_after"])) == 2

@@ -13,7 +13,7 @@ from tui.cli.common import CommandError, inventory_path, load
 from tui.history.files import history_path
 from tui.history.model import CHECK, INVENTORY
 from tui.history.store import HistoryStore, HistoryUnavailable
-from tui.inventory.model import Settings
+from tui.inventory.model import Inventory, Settings
 
 _SPAN = re.compile(r"(\d+)\s*([mhdw])")
 _UNITS = {"m": 60, "h": 3_600, "d": 86_400, "w": 7 * 86_400}
@@ -33,11 +33,17 @@ def scope_of(args: argparse.Namespace) -> str:
     return CHECK if args.checked else INVENTORY
 
 
+def found_inventory(args: argparse.Namespace) -> Inventory | None:
+    """The inventory (`-i`, $TRACKDECK_INVENTORY or the default file) when there is one;
+    CommandError when it is bad."""
+    return load(args) if inventory_path(args).exists() else None
+
+
 def history_settings(args: argparse.Namespace) -> Settings:
-    """The settings that say where the history is and how long it is kept: the inventory's (`-i`,
-    $TRACKDECK_INVENTORY or the default file) when there is one, else the defaults; CommandError
-    when that inventory is bad."""
-    return load(args).settings if inventory_path(args).exists() else Settings()
+    """The settings that say where the history is and how long it is kept: the inventory's when
+    there is one, else the defaults; CommandError when that inventory is bad."""
+    inventory = found_inventory(args)
+    return inventory.settings if inventory is not None else Settings()
 
 
 @contextlib.contextmanager

@@ -198,15 +198,29 @@ class HistoryStore:
                 first_scan=instant(first) if first else None,
             )
 
-    def observed_now(self, scope: str, names: Sequence[str]) -> dict[Subject, dict[str, str]]:
-        """The current value of each named observation, per host of `scope` (the expiry forecast)."""
+    def observed_now(
+        self,
+        scope: str,
+        names: Sequence[str],
+        among: Collection[tuple[str, str]] | None = None,
+    ) -> dict[Subject, dict[str, str]]:
+        """The current value of each named observation, per host of `scope` (the expiry forecast),
+        of every host ever recorded or only of those `among` ((account, host) pairs)."""
         marks = ",".join("?" for _ in names)
         with _guarded(self.path, "read"):
             rows = self._db.execute(_OBSERVED_NOW + f"({marks})", (scope, *names)).fetchall()
+        wanted = None if among is None else set(among)
         found: dict[Subject, dict[str, str]] = {}
         for account, host, name, value in rows:
-            found.setdefault(Subject(scope, account, host), {})[name] = value
+            if wanted is None or (account, host) in wanted:
+                found.setdefault(Subject(scope, account, host), {})[name] = value
         return found
+
+    def latest_scanned(self, scope: str) -> set[tuple[str, str]]:
+        """The hosts ((account, host) pairs) the latest scan of `scope` saw."""
+        with _guarded(self.path, "read"):
+            rows = self._db.execute(_LATEST_SCANNED, (scope, scope)).fetchall()
+        return {(str(account), str(host)) for account, host in rows}
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -240,14 +254,11 @@ class HistoryStore:
         return int(cursor.lastrowid or 0)
 
     def _subject_ids(self, hosts: Sequence[ScannedHost], scan_id: int) -> dict[Subject, int]:
-        """The id of every scanned host, adding the new ones (and a brand that changed)."""
+        """The id of every scanned host, adding the new ones; each one's brand (it may have
+        changed) and `last_scan`, this scan."""
         existing = self._subjects({host.subject.scope for host in hosts})
         fresh = [host for host in hosts if host.subject not in existing]
-        moved = [
-            host
-            for host in hosts
-            if host.subject in existing and existing[host.subject][1] != host.brand
-        ]
+        again = [host for host in hosts if host.subject in existing]
         self._db.executemany(
             "INSERT INTO subjects (scope, account, host, brand, last_scan) VALUES (?, ?, ?, ?, ?)",
             (
@@ -256,8 +267,8 @@ class HistoryStore:
             ),
         )
         self._db.executemany(
-            "UPDATE subjects SET brand = ? WHERE id = ?",
-            ((host.brand, existing[host.subject][0]) for host in moved),
+            "UPDATE subjects SET brand = ?, last_scan = ? WHERE id = ?",
+            ((host.brand, scan_id, existing[host.subject][0]) for host in again),
         )
         if fresh:
             existing = self._subjects({host.subject.scope for host in hosts})
@@ -415,6 +426,10 @@ _OBSERVATIONS = (
 _OBSERVED_NOW = (
     "SELECT s.account, s.host, o.name, o.value FROM observed o "
     "JOIN subjects s ON s.id = o.subject WHERE s.scope = ? AND o.name IN "
+)
+_LATEST_SCANNED = (
+    "SELECT account, host FROM subjects WHERE scope = ? AND last_scan = "
+    "(SELECT id FROM scans WHERE scope = ? ORDER BY finished_at DESC, id DESC LIMIT 1)"
 )
 _FEW = 200
 """Up to this many hosts, their rows are asked for by id; more, and the table is read whole."""
