@@ -382,3 +382,18 @@ def test_each_scan_marks_the_hosts_it_saw_as_the_latest(tmp_path: Path) -> None:
             A: {"tls_not_after": "x"}
         }
         assert len(store.observed_now(INVENTORY, ["tls_not_after"])) == 2
+
+
+def test_a_path_that_cannot_be_opened_says_what_to_check(tmp_path: Path) -> None:
+    folder = tmp_path / "history.sqlite"
+    folder.mkdir()
+    with pytest.raises(HistoryUnavailable) as caught:
+        HistoryStore.open(folder)
+    message = str(caught.value)
+    assert str(folder) in message and "unable to open database file" in message
+    assert (
+        "`history = " in message
+        and "not a folder" in message
+        and "exist and be writable" in message
+    )
+    assert "\n" not in message

@@ -509,4 +509,10 @@ def _advice(error: sqlite3.DatabaseError) -> str:
         return f"{error} — free some space on the disk that holds it"
     if "locked" in text or "busy" in text:
         return f"{error} — another trackdeck held it for {BUSY_TIMEOUT:.0f} s; try again"
+    if "unable to open" in text or "cannot open" in text:
+        return (
+            f'{error} — check the path (`history = "…"` in [settings], or the default under '
+            "$XDG_STATE_HOME): it must name a file, not a folder, and its folder must exist and be "
+            "writable; `history = false` keeps none"
+        )
     return f"{error}"
