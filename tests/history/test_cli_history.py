@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import jsonschema
 import pytest
@@ -23,6 +23,7 @@ from tests.support.worlds import DnsWorld, tls_world
 from tui.cli.main import build_parser
 from tui.fleet.network import Environment
 from tui.history.model import CHECK, ScanInfo, ScannedHost, Subject
+from tui.history.model import INVENTORY as INVENTORY_SCOPE
 from tui.history.store import HistoryStore
 from tui.sim.dns_server import Rule
 from tui.sim.tls_world import TlsWorld
@@ -385,3 +386,47 @@ def test_expiry_forgets_a_host_no_longer_in_the_inventory(rig: Rig, tmp_path: Pa
     rig.scan("--json")
     status, out, _ = rig.run("expiry", "--json", *no_inventory)
     assert status == 0 and json.loads(out)["certificates"] == [], "the latest scan did not see it"
+
+
+def test_a_read_only_history_costs_one_line_and_nothing_else(
+    rig: Rig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state" / "trackdeck" / "history.sqlite"
+    rig.scan("--json")
+    connect = sqlite3.connect
+
+    def read_only(database: Path, **options: Any) -> sqlite3.Connection:
+        # Tests run as root, which chmod does not stop: open the file as SQLite's read-only mode.
+        connection: sqlite3.Connection = connect(f"file:{database}?mode=ro", uri=True, **options)
+        return connection
+
+    monkeypatch.setattr(sqlite3, "connect", read_only)
+    status, out, err = rig.scan("--json")
+    document = json.loads(out)
+    assert status == 2 and len(document["domains"]) == 3
+    assert document["history"]["recorded"] is False
+    assert "read-only" in document["history"]["problem"]
+    assert err.count("\n") == 1 and str(path) in err and "read-only" in err
+    monkeypatch.undo()
+    with HistoryStore.open(path) as store:
+        assert store.timeline(INVENTORY_SCOPE).scans == 1
+
+
+def test_a_full_disk_costs_one_line_and_records_nothing(
+    rig: Rig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state" / "trackdeck" / "history.sqlite"
+    rig.scan("--json")
+
+    def full(*_: object, **__: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(HistoryStore, "_write_findings", full)
+    status, out, err = rig.scan("--json")
+    document = json.loads(out)
+    assert status == 2 and len(document["domains"]) == 3
+    assert document["history"]["recorded"] is False
+    assert "free some space" in document["history"]["problem"]
+    assert err.count("\n") == 1 and str(path) in err and "disk is full" in err
+    with HistoryStore.open(path) as store:
+        assert store.timeline(INVENTORY_SCOPE).scans == 1, "the failed scan left nothing behind"
