@@ -430,3 +430,21 @@ def test_a_full_disk_costs_one_line_and_records_nothing(
     assert err.count("\n") == 1 and str(path) in err and "disk is full" in err
     with HistoryStore.open(path) as store:
         assert store.timeline(INVENTORY_SCOPE).scans == 1, "the failed scan left nothing behind"
+
+
+def test_history_of_a_host_never_recorded_says_so(rig: Rig) -> None:
+    rig.scan("--json")
+    status, out, _ = rig.run("history", "never.brand.example", "-i", str(rig.inventory))
+    assert status == 0
+    assert out.strip().splitlines() == [
+        "never.brand.example is not in the history (no scan of the inventory recorded it; "
+        "hosts checked with `check --record` need --checked)"
+    ]
+    status, out, _ = rig.run("history", "never.brand.example", FLAKY, "-i", str(rig.inventory))
+    assert "never.brand.example is not in the history" in out and "nothing changed" not in out
+    assert FLAKY in out and "dns.cname_mismatch" in out
+    _, out, _ = rig.run("history", "--json", "never.brand.example", "-i", str(rig.inventory))
+    document = json.loads(out)
+    assert document["hosts"] == [] and document["not_recorded"] == ["never.brand.example"]
+    _, out, _ = rig.run("history", HEALTHY, "--since", "2999-01-01", "-i", str(rig.inventory))
+    assert "nothing changed for links-mg.brand.example" in out and "not in the history" not in out

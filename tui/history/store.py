@@ -216,6 +216,16 @@ class HistoryStore:
                 found.setdefault(Subject(scope, account, host), {})[name] = value
         return found
 
+    def recorded_hosts(self, scope: str, hosts: Sequence[str]) -> set[str]:
+        """Which of `hosts` (names, under any account) a scan of `scope` has recorded."""
+        if not hosts:
+            return set()
+        marks = ",".join("?" for _ in hosts)
+        query = f"SELECT DISTINCT host FROM subjects WHERE scope = ? AND host IN ({marks})"  # noqa: S608 - "?" marks only
+        with _guarded(self.path, "read"):
+            rows = self._db.execute(query, (scope, *hosts)).fetchall()
+        return {str(host) for (host,) in rows}
+
     def latest_scanned(self, scope: str) -> set[tuple[str, str]]:
         """The hosts ((account, host) pairs) the latest scan of `scope` saw."""
         with _guarded(self.path, "read"):
