@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import http.server
 import json
+import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -20,6 +21,9 @@ from tests.support.scan_schema import validate_strictly
 from tests.support.worlds import DnsWorld, tls_world
 from tui.cli.main import build_parser
 from tui.fleet.network import Environment
+from tui.history.model import CHECK, ScanInfo, ScannedHost, Subject
+from tui.history.model import INVENTORY as INVENTORY_SCOPE
+from tui.history.store import HistoryStore
 from tui.sim.dns_server import Rule
 from tui.sim.tls_world import TlsWorld
 
@@ -49,6 +53,7 @@ class Rig:
     inventory: Path
     capsys: pytest.CaptureFixture[str]
     secrets: dict[str, str] = field(default_factory=lambda: {"acme-mg": "key-history-test"})
+    esp_hosts: tuple[str, ...] = (HEALTHY, FLAKY)
 
     def run(self, *argv: str) -> tuple[int, str, str]:
         args = build_parser().parse_args(list(argv))
@@ -56,7 +61,7 @@ class Rig:
             dialer=self.tls.dialer, authoritative_port=self.world.authoritative.port
         )
         args.credential_store = store_with(self.secrets)
-        esp = FakeEsp(domains=[domain(h, "acme-mg") for h in (HEALTHY, FLAKY)])
+        esp = FakeEsp(domains=[domain(h, "acme-mg") for h in self.esp_hosts])
         args.client_factory = fake_factory({"acme-mg": esp})
         status: int = args.run(args)
         captured = self.capsys.readouterr()
@@ -266,3 +271,178 @@ def test_without_a_webhook_url_the_scan_says_how_to_set_one(rig: Rig) -> None:
         and "TRACKDECK_SECRET_NOTIFY_WEBHOOK" in err
         and "creds set notify-webhook" in err
     )
+
+
+def _damage_after_the_header(path: Path) -> None:
+    """Overwrite every page after the first (which holds the header and the schema) with garbage:
+    the file still opens, and the first read of a table fails."""
+    data = path.read_bytes()
+    page = int.from_bytes(data[16:18], "big")
+    path.write_bytes(data[:page] + b"\xa5garbage" * ((len(data) - page) // 8 + 1))
+
+
+def test_history_and_expiry_say_a_damaged_file_is_damaged(rig: Rig, tmp_path: Path) -> None:
+    rig.scan("--json")
+    path = tmp_path / "state" / "trackdeck" / "history.sqlite"
+    _damage_after_the_header(path)
+    for command in ("history", "expiry"):
+        status, out, err = rig.run(command, "-i", str(rig.inventory))
+        assert status == 64 and out == "", command
+        assert err.startswith(f"trackdeck {command}: ") and err.count("\n") == 1
+        assert str(path) in err and "damaged" in err and "move it aside" in err
+
+
+def _check(rig: Rig, *argv: str) -> tuple[int, str, str]:
+    options = (
+        "--resolver", f"127.0.0.1:{rig.world.resolver.port}", "--no-blocklists",
+        "--ca-bundle", str(rig.tls.certificates.ca_bundle_path), "--timeout", "0.5",
+    )  # fmt: skip
+    return rig.run("check", FLAKY, "--record", "--json", *options, *argv)
+
+
+def _with_settings(rig: Rig, lines: str) -> None:
+    text = rig.inventory.read_text(encoding="utf-8")
+    rig.inventory.write_text(text.replace("blocklists = false", f"blocklists = false\n{lines}"))
+
+
+def test_check_records_where_the_inventory_says(
+    rig: Rig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    default = tmp_path / "state" / "trackdeck" / "history.sqlite"
+    elsewhere = tmp_path / "elsewhere.sqlite"
+    _with_settings(rig, f'history = "{elsewhere}"')
+    status, out, _ = _check(rig, "-i", str(rig.inventory))
+    assert status == 2 and json.loads(out)["history"]["recorded"] is True
+    assert elsewhere.exists() and not default.exists()
+    elsewhere.unlink()
+    monkeypatch.setenv("TRACKDECK_INVENTORY", str(rig.inventory))  # the inventory by default
+    _check(rig)
+    assert elsewhere.exists() and not default.exists()
+    status, out, _ = rig.run("history", "--checked", "--json")
+    assert status == 0 and [entry["host"] for entry in json.loads(out)["hosts"]] == [FLAKY]
+
+
+def test_check_records_nothing_when_the_inventory_keeps_no_history(
+    rig: Rig, tmp_path: Path
+) -> None:
+    _with_settings(rig, "history = false")
+    status, out, err = _check(rig, "-i", str(rig.inventory))
+    assert status == 2 and json.loads(out)["history"] is None and err == ""
+    assert not (tmp_path / "state" / "trackdeck").exists()
+
+
+def test_check_keeps_the_inventorys_history_days(rig: Rig, tmp_path: Path) -> None:
+    path = tmp_path / "state" / "trackdeck" / "history.sqlite"
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(days=10)
+    info = ScanInfo(
+        scope=CHECK, command="check", started_at=old, finished_at=old, counts={}, version="t"
+    )
+    with HistoryStore.open(path) as store:
+        store.record(
+            info, [ScannedHost(subject=Subject(CHECK, "", HEALTHY), brand="", findings=())]
+        )
+    _with_settings(rig, "history_days = 5")
+    _check(rig, "-i", str(rig.inventory))
+    with HistoryStore.open(path) as store:
+        assert store.timeline(CHECK).scans == 1, "the 10-day-old scan is past history_days"
+
+
+def test_an_unexpected_value_in_the_history_costs_one_line_and_nothing_else(
+    rig: Rig, tmp_path: Path
+) -> None:
+    path = tmp_path / "state" / "trackdeck" / "history.sqlite"
+    rig.scan("--json")
+    _check(rig)
+    db = sqlite3.connect(path)
+    with db:
+        assert db.execute("UPDATE findings SET severity = 'bogus'").rowcount > 0
+    db.close()
+    for status, out, err in (rig.scan("--json"), _check(rig)):
+        document = json.loads(out)
+        assert status == 2 and document["domains"], "the results are printed all the same"
+        assert document["history"]["recorded"] is False
+        assert "damaged" in document["history"]["problem"]
+        assert err.count("\n") == 1 and str(path) in err and "move it aside" in err
+
+
+def test_expiry_forgets_a_host_no_longer_in_the_inventory(rig: Rig, tmp_path: Path) -> None:
+    no_inventory = ("-i", str(tmp_path / "no-inventory.toml"))
+    rig.scan("--json")
+    rig.scan("--json")
+    status, out, _ = rig.run("expiry", "--json", *no_inventory)
+    assert status == 2, "without an inventory: the hosts of the latest scan"
+    assert [c["host"] for c in json.loads(out)["certificates"]] == [HEALTHY]
+    dropped = rig.inventory.read_text(encoding="utf-8").replace(
+        f'  {{ host = "{HEALTHY}", account = "acme-mg" }},\n', ""
+    )
+    rig.inventory.write_text(dropped, encoding="utf-8")
+    rig.esp_hosts = (FLAKY,)  # gone from the ESP too
+    status, out, _ = rig.run("expiry", "--json", "-i", str(rig.inventory))
+    assert status == 0 and json.loads(out)["certificates"] == [], "not in the inventory now"
+    status, out, _ = rig.run("expiry", *no_inventory)
+    assert status == 2 and HEALTHY in out, "the latest scan still saw it"
+    rig.scan("--json")
+    status, out, _ = rig.run("expiry", "--json", *no_inventory)
+    assert status == 0 and json.loads(out)["certificates"] == [], "the latest scan did not see it"
+
+
+def test_a_read_only_history_costs_one_line_and_nothing_else(
+    rig: Rig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state" / "trackdeck" / "history.sqlite"
+    rig.scan("--json")
+    connect = sqlite3.connect
+
+    def read_only(database: Path, **options: Any) -> sqlite3.Connection:
+        # Tests run as root, which chmod does not stop: open the file as SQLite's read-only mode.
+        connection: sqlite3.Connection = connect(f"file:{database}?mode=ro", uri=True, **options)
+        return connection
+
+    monkeypatch.setattr(sqlite3, "connect", read_only)
+    status, out, err = rig.scan("--json")
+    document = json.loads(out)
+    assert status == 2 and len(document["domains"]) == 3
+    assert document["history"]["recorded"] is False
+    assert "read-only" in document["history"]["problem"]
+    assert err.count("\n") == 1 and str(path) in err and "read-only" in err
+    monkeypatch.undo()
+    with HistoryStore.open(path) as store:
+        assert store.timeline(INVENTORY_SCOPE).scans == 1
+
+
+def test_a_full_disk_costs_one_line_and_records_nothing(
+    rig: Rig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state" / "trackdeck" / "history.sqlite"
+    rig.scan("--json")
+
+    def full(*_: object, **__: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(HistoryStore, "_write_findings", full)
+    status, out, err = rig.scan("--json")
+    document = json.loads(out)
+    assert status == 2 and len(document["domains"]) == 3
+    assert document["history"]["recorded"] is False
+    assert "free some space" in document["history"]["problem"]
+    assert err.count("\n") == 1 and str(path) in err and "disk is full" in err
+    with HistoryStore.open(path) as store:
+        assert store.timeline(INVENTORY_SCOPE).scans == 1, "the failed scan left nothing behind"
+
+
+def test_history_of_a_host_never_recorded_says_so(rig: Rig) -> None:
+    rig.scan("--json")
+    status, out, _ = rig.run("history", "never.brand.example", "-i", str(rig.inventory))
+    assert status == 0
+    assert out.strip().splitlines() == [
+        "never.brand.example is not in the history (no scan of the inventory recorded it; "
+        "hosts checked with `check --record` need --checked)"
+    ]
+    status, out, _ = rig.run("history", "never.brand.example", FLAKY, "-i", str(rig.inventory))
+    assert "never.brand.example is not in the history" in out and "nothing changed" not in out
+    assert FLAKY in out and "dns.cname_mismatch" in out
+    _, out, _ = rig.run("history", "--json", "never.brand.example", "-i", str(rig.inventory))
+    document = json.loads(out)
+    assert document["hosts"] == [] and document["not_recorded"] == ["never.brand.example"]
+    _, out, _ = rig.run("history", HEALTHY, "--since", "2999-01-01", "-i", str(rig.inventory))
+    assert "nothing changed for links-mg.brand.example" in out and "not in the history" not in out

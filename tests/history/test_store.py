@@ -321,3 +321,79 @@ def test_retention_forgets_old_transitions_but_keeps_the_latest_state(tmp_path: 
         assert store.timeline(INVENTORY, ["links.acme.example"]).transitions == ()
         (state,) = store.current([A]).values()
         assert state["dns.proxied"].severity is Severity.FAIL and state["dns.proxied"].since == T0
+
+
+@pytest.mark.parametrize(
+    ("change", "reading"),
+    [
+        ("UPDATE findings SET severity = 'bogus'", "record"),
+        ("UPDATE findings SET severity = 'bogus'", "current"),
+        ("UPDATE findings SET since = 'yesterday'", "record"),
+        ("UPDATE transitions SET after = 'bogus'", "timeline"),
+        ("UPDATE transitions SET at = 'noon'", "timeline"),
+        ("UPDATE scans SET finished_at = 10000000000000000000", "last_scan"),
+        ("UPDATE scans SET finished_at = 'noon'", "timeline"),
+        ("UPDATE meta SET value = 'noon' WHERE key = 'pruned_at'", "record"),
+    ],
+)
+def test_an_unexpected_value_in_a_sound_file_says_it_is_damaged(
+    tmp_path: Path, change: str, reading: str
+) -> None:
+    path = tmp_path / "h.sqlite"
+    with HistoryStore.open(path) as store:
+        store.record(info(T0), [host(A, finding("tls.expiring", Severity.WARN), tls_serial="0A")])
+    db = sqlite3.connect(path)
+    with db:
+        db.execute(change)
+    db.close()
+    reads = {
+        "record": lambda store: store.record(info(T0 + dt.timedelta(days=2)), [host(A, OK)]),
+        "current": lambda store: store.current([A]),
+        "timeline": lambda store: store.timeline(INVENTORY),
+        "last_scan": lambda store: store.last_scan(INVENTORY),
+    }
+    with HistoryStore.open(path) as store, pytest.raises(HistoryUnavailable) as caught:
+        reads[reading](store)
+    message = str(caught.value)
+    assert str(path) in message and "damaged" in message and "move it aside" in message
+    assert "\n" not in message
+
+
+def test_each_scan_marks_the_hosts_it_saw_as_the_latest(tmp_path: Path) -> None:
+    pairs = {subject: (subject.account, subject.host) for subject in (A, B)}
+    with HistoryStore.open(tmp_path / "h.sqlite") as store:
+        assert store.latest_scanned(INVENTORY) == set()
+        store.record(info(T0), [host(A, OK, tls_not_after="x"), host(B, OK, tls_not_after="y")])
+        assert store.latest_scanned(INVENTORY) == {pairs[A], pairs[B]}
+        store.record(info(T0 + dt.timedelta(hours=1)), [host(A, OK, tls_not_after="x")])
+        assert store.latest_scanned(INVENTORY) == {pairs[A]}
+        store.record(info(T0 + dt.timedelta(hours=2)), [host(A, OK), host(B, OK)])
+        assert store.latest_scanned(INVENTORY) == {pairs[A], pairs[B]}
+        assert store.observed_now(INVENTORY, ["tls_not_after"], {pairs[B]}) == {}
+        assert store.observed_now(INVENTORY, ["tls_not_after"], [pairs[A]]) == {}
+        store.record(info(T0 + dt.timedelta(hours=3)), [host(B, OK, tls_not_after="z")])
+        assert store.latest_scanned(INVENTORY) == {pairs[B]}
+        assert store.observed_now(INVENTORY, ["tls_not_after"], {pairs[B]}) == {
+            B: {"tls_not_after": "z"}
+        }
+        assert store.observed_now(INVENTORY, ["tls_not_after"]) == {B: {"tls_not_after": "z"}}
+        store.record(info(T0 + dt.timedelta(hours=4)), [host(A, OK, tls_not_after="x")])
+        assert store.observed_now(INVENTORY, ["tls_not_after"], {pairs[A]}) == {
+            A: {"tls_not_after": "x"}
+        }
+        assert len(store.observed_now(INVENTORY, ["tls_not_after"])) == 2
+
+
+def test_a_path_that_cannot_be_opened_says_what_to_check(tmp_path: Path) -> None:
+    folder = tmp_path / "history.sqlite"
+    folder.mkdir()
+    with pytest.raises(HistoryUnavailable) as caught:
+        HistoryStore.open(folder)
+    message = str(caught.value)
+    assert str(folder) in message and "unable to open database file" in message
+    assert (
+        "`history = " in message
+        and "not a folder" in message
+        and "exist and be writable" in message
+    )
+    assert "\n" not in message

@@ -254,3 +254,19 @@ def test_cli_demo_table_names_the_world_and_the_fixes(
     assert "nothing leaves this machine" in out and "TLS servers" in out
     assert "fix: Remove the CNAME at track.evergreen.example" in out
     assert "dns.lookup_failed" in out and "blocklist.listed" in out
+
+
+def test_cli_demo_changes_prints_the_changes_headless(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tui.app.app import TrackdeckApp
+
+    def no_dashboard(self: TrackdeckApp) -> None:
+        raise AssertionError("demo --changes opened the dashboard")
+
+    monkeypatch.setattr(TrackdeckApp, "run", no_dashboard)
+    monkeypatch.setenv("COLUMNS", "250")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    assert main(["demo", "--changes"]) == 2, "two blocklist listings are new today"
+    out = capsys.readouterr().out
+    assert "blocklist.listed" in out and "dns.dangling" not in out, "only what changed"

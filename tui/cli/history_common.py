@@ -4,14 +4,16 @@ opened read-only, and `--since` in words a person types (`7d`, `12h`, `2w`, a da
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import re
+from collections.abc import Iterator
 
 from tui.cli.common import CommandError, inventory_path, load
 from tui.history.files import history_path
 from tui.history.model import CHECK, INVENTORY
 from tui.history.store import HistoryStore, HistoryUnavailable
-from tui.inventory.model import Settings
+from tui.inventory.model import Inventory, Settings
 
 _SPAN = re.compile(r"(\d+)\s*([mhdw])")
 _UNITS = {"m": 60, "h": 3_600, "d": 86_400, "w": 7 * 86_400}
@@ -31,11 +33,25 @@ def scope_of(args: argparse.Namespace) -> str:
     return CHECK if args.checked else INVENTORY
 
 
-def open_history(args: argparse.Namespace) -> HistoryStore:
-    """The history file the inventory names (or the default one), read-only; CommandError when
-    there is none yet or it cannot be read."""
-    settings = load(args).settings if inventory_path(args).exists() else Settings()
-    path = history_path(settings.history)
+def found_inventory(args: argparse.Namespace) -> Inventory | None:
+    """The inventory (`-i`, $TRACKDECK_INVENTORY or the default file) when there is one;
+    CommandError when it is bad."""
+    return load(args) if inventory_path(args).exists() else None
+
+
+def history_settings(args: argparse.Namespace) -> Settings:
+    """The settings that say where the history is and how long it is kept: the inventory's when
+    there is one, else the defaults; CommandError when that inventory is bad."""
+    inventory = found_inventory(args)
+    return inventory.settings if inventory is not None else Settings()
+
+
+@contextlib.contextmanager
+def open_history(args: argparse.Namespace) -> Iterator[HistoryStore]:
+    """The history file the inventory names (or the default one), open read-only for the block;
+    CommandError when there is none yet, or when it cannot be opened or read (a damaged file may
+    open and fail only at its first read)."""
+    path = history_path(history_settings(args).history)
     if path is None:
         raise CommandError("the inventory keeps no history (`history = false` in [settings])")
     if not path.exists():
@@ -43,7 +59,8 @@ def open_history(args: argparse.Namespace) -> HistoryStore:
             f"no history yet at {path}: run `trackdeck scan` (or open the dashboard) to start one"
         )
     try:
-        return HistoryStore.open(path, read_only=True)
+        with HistoryStore.open(path, read_only=True) as store:
+            yield store
     except HistoryUnavailable as error:
         raise CommandError(str(error)) from None
 

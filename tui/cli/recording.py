@@ -33,7 +33,8 @@ def add_history_options(parser: argparse.ArgumentParser, *, scan: bool) -> None:
         parser.add_argument(
             "--record",
             action="store_true",
-            help="record these hosts in the history (kept apart from the inventory's)",
+            help="record these hosts in the history (kept apart from the inventory's; the "
+            "inventory's [settings] say where and for how long, as for `scan`)",
         )
 
 

@@ -139,10 +139,11 @@ class HistoryStore:
                     at=at,
                 )
             self._prune(at, keep_days)
+            previous_at = instant(previous) if previous else None
         return Recorded(
             scan_id=scan_id,
             at=at,
-            previous_at=instant(previous) if previous else None,
+            previous_at=previous_at,
             findings=histories,
             resolved=tuple(resolved),
         )
@@ -161,7 +162,7 @@ class HistoryStore:
             (value,) = self._db.execute(
                 "SELECT max(finished_at) FROM scans WHERE scope = ?", (scope,)
             ).fetchone()
-        return instant(value) if value else None
+            return instant(value) if value else None
 
     def timeline(
         self, scope: str, hosts: Sequence[str] = (), since: dt.datetime | None = None
@@ -182,27 +183,54 @@ class HistoryStore:
                 "SELECT count(*), min(finished_at) FROM scans WHERE scope = ? AND finished_at >= ?",
                 (scope, start),
             ).fetchone()
-        return Timeline(
-            transitions=tuple(_transition(scope, row) for row in transitions),
-            observations=tuple(
-                Observation(
-                    at=instant(at), subject=Subject(scope, account, host), name=name, value=value
-                )
-                for at, account, host, name, value in observations
-            ),
-            scans=int(scans),
-            first_scan=instant(first) if first else None,
-        )
+            return Timeline(
+                transitions=tuple(_transition(scope, row) for row in transitions),
+                observations=tuple(
+                    Observation(
+                        at=instant(at),
+                        subject=Subject(scope, account, host),
+                        name=name,
+                        value=value,
+                    )
+                    for at, account, host, name, value in observations
+                ),
+                scans=int(scans),
+                first_scan=instant(first) if first else None,
+            )
 
-    def observed_now(self, scope: str, names: Sequence[str]) -> dict[Subject, dict[str, str]]:
-        """The current value of each named observation, per host of `scope` (the expiry forecast)."""
+    def observed_now(
+        self,
+        scope: str,
+        names: Sequence[str],
+        among: Collection[tuple[str, str]] | None = None,
+    ) -> dict[Subject, dict[str, str]]:
+        """The current value of each named observation, per host of `scope` (the expiry forecast),
+        of every host ever recorded or only of those `among` ((account, host) pairs)."""
         marks = ",".join("?" for _ in names)
         with _guarded(self.path, "read"):
             rows = self._db.execute(_OBSERVED_NOW + f"({marks})", (scope, *names)).fetchall()
+        wanted = None if among is None else set(among)
         found: dict[Subject, dict[str, str]] = {}
         for account, host, name, value in rows:
-            found.setdefault(Subject(scope, account, host), {})[name] = value
+            if wanted is None or (account, host) in wanted:
+                found.setdefault(Subject(scope, account, host), {})[name] = value
         return found
+
+    def recorded_hosts(self, scope: str, hosts: Sequence[str]) -> set[str]:
+        """Which of `hosts` (names, under any account) a scan of `scope` has recorded."""
+        if not hosts:
+            return set()
+        marks = ",".join("?" for _ in hosts)
+        query = f"SELECT DISTINCT host FROM subjects WHERE scope = ? AND host IN ({marks})"  # noqa: S608 - "?" marks only
+        with _guarded(self.path, "read"):
+            rows = self._db.execute(query, (scope, *hosts)).fetchall()
+        return {str(host) for (host,) in rows}
+
+    def latest_scanned(self, scope: str) -> set[tuple[str, str]]:
+        """The hosts ((account, host) pairs) the latest scan of `scope` saw."""
+        with _guarded(self.path, "read"):
+            rows = self._db.execute(_LATEST_SCANNED, (scope, scope)).fetchall()
+        return {(str(account), str(host)) for account, host in rows}
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -236,14 +264,11 @@ class HistoryStore:
         return int(cursor.lastrowid or 0)
 
     def _subject_ids(self, hosts: Sequence[ScannedHost], scan_id: int) -> dict[Subject, int]:
-        """The id of every scanned host, adding the new ones (and a brand that changed)."""
+        """The id of every scanned host, adding the new ones; each one's brand (it may have
+        changed) and `last_scan`, this scan."""
         existing = self._subjects({host.subject.scope for host in hosts})
         fresh = [host for host in hosts if host.subject not in existing]
-        moved = [
-            host
-            for host in hosts
-            if host.subject in existing and existing[host.subject][1] != host.brand
-        ]
+        again = [host for host in hosts if host.subject in existing]
         self._db.executemany(
             "INSERT INTO subjects (scope, account, host, brand, last_scan) VALUES (?, ?, ?, ?, ?)",
             (
@@ -252,8 +277,8 @@ class HistoryStore:
             ),
         )
         self._db.executemany(
-            "UPDATE subjects SET brand = ? WHERE id = ?",
-            ((host.brand, existing[host.subject][0]) for host in moved),
+            "UPDATE subjects SET brand = ?, last_scan = ? WHERE id = ?",
+            ((host.brand, scan_id, existing[host.subject][0]) for host in again),
         )
         if fresh:
             existing = self._subjects({host.subject.scope for host in hosts})
@@ -412,6 +437,10 @@ _OBSERVED_NOW = (
     "SELECT s.account, s.host, o.name, o.value FROM observed o "
     "JOIN subjects s ON s.id = o.subject WHERE s.scope = ? AND o.name IN "
 )
+_LATEST_SCANNED = (
+    "SELECT account, host FROM subjects WHERE scope = ? AND last_scan = "
+    "(SELECT id FROM scans WHERE scope = ? ORDER BY finished_at DESC, id DESC LIMIT 1)"
+)
 _FEW = 200
 """Up to this many hosts, their rows are asked for by id; more, and the table is read whole."""
 _SEVERITY = {severity.value: severity for severity in Severity}
@@ -450,7 +479,8 @@ def _transition(
 
 @contextlib.contextmanager
 def _guarded(path: Path, doing: str) -> Iterator[None]:
-    """Turn every SQLite or file failure into one clear `HistoryUnavailable`."""
+    """Turn every SQLite or file failure, and a stored value this code cannot take (a valid SQLite
+    file holding what trackdeck never writes), into one clear `HistoryUnavailable`."""
     try:
         yield
     except NewerSchema as error:
@@ -461,6 +491,12 @@ def _guarded(path: Path, doing: str) -> Iterator[None]:
     except sqlite3.DatabaseError as error:
         raise HistoryUnavailable(
             f"could not {doing} the history file {path}: {_advice(error)}"
+        ) from None
+    except (ValueError, KeyError, TypeError, OverflowError) as error:
+        raise HistoryUnavailable(
+            f"could not {doing} the history file {path}: it holds a value trackdeck does not "
+            f"write ({type(error).__name__}: {error}) — the file is damaged: move it aside (or "
+            "delete it) and trackdeck starts a new history"
         ) from None
     except OSError as error:
         reason = error.strerror or type(error).__name__
@@ -483,4 +519,10 @@ def _advice(error: sqlite3.DatabaseError) -> str:
         return f"{error} — free some space on the disk that holds it"
     if "locked" in text or "busy" in text:
         return f"{error} — another trackdeck held it for {BUSY_TIMEOUT:.0f} s; try again"
+    if "unable to open" in text or "cannot open" in text:
+        return (
+            f'{error} — check the path (`history = "…"` in [settings], or the default under '
+            "$XDG_STATE_HOME): it must name a file, not a folder, and its folder must exist and be "
+            "writable; `history = false` keeps none"
+        )
     return f"{error}"

@@ -16,16 +16,22 @@ from checks.model import HostReport
 from checks.names import host_of
 from esp_clients.facts import all_facts
 from esp_clients.registry import ESPS
-from tui.cli.common import CommandError, add_network_options, fail, network_options
+from tui.cli.common import (
+    CommandError,
+    add_inventory_option,
+    add_network_options,
+    fail,
+    network_options,
+)
 from tui.cli.formats.document import from_reports
 from tui.cli.formats.write import add_format_options, chosen_format, emit_or_say
+from tui.cli.history_common import history_settings
 from tui.cli.progress import Progress
 from tui.cli.recording import add_history_options, remember
 from tui.fleet.expectations import guess_for_target
 from tui.fleet.network import ConfigError, build_context
 from tui.history.model import CHECK
 from tui.history.observe import from_reports as observed_hosts
-from tui.inventory.model import Settings
 from tui.report.exit_codes import exit_status
 
 if TYPE_CHECKING:
@@ -62,6 +68,7 @@ def add_parser(subparsers: Subcommands) -> None:
     add_network_options(parser)
     add_format_options(parser)
     add_history_options(parser, scan=False)
+    add_inventory_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -72,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         hosts = list(dict.fromkeys(_hosts(args)))
         options = network_options(args)
         ctx = build_context(options, args.environment)
+        settings = history_settings(args) if args.record else None
     except (CommandError, ValueError, ConfigError) as error:
         return fail("check", str(error))
     guess = partial(guess_for_target, esp=args.esp)
@@ -79,9 +87,9 @@ def run(args: argparse.Namespace) -> int:
     started = dt.datetime.now(dt.UTC)
     reports = _scan(targets, Scan(targets, ctx, concurrency=options.concurrency, guess=guess))
     document = from_reports("check", reports, started, dt.datetime.now(dt.UTC))
-    if args.record:
+    if settings is not None:
         document = remember(
-            document, observed_hosts(reports), Settings(), scope=CHECK, resolvers=options.resolvers
+            document, observed_hosts(reports), settings, scope=CHECK, resolvers=options.resolvers
         )
     failed = emit_or_say(document, args, "check")
     return exit_status(reports) if failed is None else failed

@@ -30,7 +30,10 @@ def add_parser(subparsers: Subcommands) -> None:
         f"{state_dir() / 'demo-audit.jsonl'}.",
     )
     parser.add_argument(
-        "--table", action="store_true", help="scan headless and print the table (--format table)"
+        "--table",
+        action="store_true",
+        help="scan headless and print the table (--format table); --json, --format, --output "
+        "and --changes scan headless too",
     )
     add_format_options(parser)
     add_history_options(parser, scan=True)
@@ -48,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         read_only=getattr(args, "read_only", False),
         audit_path=state_dir() / "demo-audit.jsonl",
     ) as (session, world, esps):
-        if args.table or args.json or args.format or args.output:
+        if args.table or args.json or args.format or args.output or args.changes:
             if args.table:
                 args.format = args.format or "table"
             if chosen_format(args) == "table" and args.output is None:

@@ -14,8 +14,9 @@ from rich.text import Text
 
 from tui.cli.common import CommandError, add_inventory_option, fail
 from tui.cli.formats.table import stdout_console
-from tui.cli.history_common import add_store_options, open_history, scope_of
+from tui.cli.history_common import add_store_options, found_inventory, open_history, scope_of
 from tui.history.expiry import OVERDUE_DAYS, Expiry, by_week, forecast
+from tui.history.model import INVENTORY
 from tui.history.observe import CERTIFICATE_NAMES
 from tui.report.document import JSON_VERSION, trackdeck_version, utc_text
 from tui.report.exit_codes import EXIT_FAIL, EXIT_OK, EXIT_WARN
@@ -30,7 +31,8 @@ def add_parser(subparsers: Subcommands) -> None:
         "expiry",
         help="which certificates end next: the forecast across the fleet, by week",
         description="Every tracking host's certificate end date from the latest scans (the TLS "
-        "check, and the ESP's own data where its API gives it), soonest first, grouped by week. "
+        "check, and the ESP's own data where its API gives it), soonest first, grouped by week: "
+        "the inventory's hosts (without one, or with --checked, those of the latest scan). "
         f"An ESP-managed certificate with fewer than {OVERDUE_DAYS} days left is a failing "
         "renewal. Exit status: 0 none ends within --days, 1 some do, 2 one has ended or an ESP "
         "renewal is overdue.",
@@ -49,9 +51,16 @@ def run(args: argparse.Namespace) -> int:
     now = dt.datetime.now(dt.UTC)
     if args.days < 0:
         return fail("expiry", "--days must be 0 or more")
+    scope = scope_of(args)
     try:
+        inventory = found_inventory(args) if scope == INVENTORY else None
         with open_history(args) as store:
-            observed = store.observed_now(scope_of(args), CERTIFICATE_NAMES)
+            among = (
+                {(entry.account, entry.host) for entry in inventory.entries}
+                if inventory is not None
+                else store.latest_scanned(scope)
+            )
+            observed = store.observed_now(scope, CERTIFICATE_NAMES, among)
     except CommandError as error:
         return fail("expiry", str(error))
     items = forecast(observed, now, args.days)

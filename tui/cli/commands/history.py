@@ -16,7 +16,7 @@ from checks.names import host_of
 from tui.cli.common import CommandError, add_inventory_option, fail
 from tui.cli.formats.table import stdout_console
 from tui.cli.history_common import add_store_options, open_history, scope_of, since_of
-from tui.history.model import Observation, Subject, Timeline, Transition
+from tui.history.model import INVENTORY, Observation, Subject, Timeline, Transition
 from tui.report.document import JSON_VERSION, trackdeck_version, utc_text
 from tui.report.exit_codes import EXIT_OK
 from tui.report.style import SEVERITY_STYLE
@@ -52,15 +52,20 @@ def run(args: argparse.Namespace) -> int:
     try:
         since = since_of(args.since, now)
         hosts = [_host(word) for word in args.hosts]
+        scope = scope_of(args)
         with open_history(args) as store:
-            timeline = store.timeline(scope_of(args), hosts, since)
+            timeline = store.timeline(scope, hosts, since)
+            recorded = store.recorded_hosts(scope, hosts)
     except CommandError as error:
         return fail("history", str(error))
+    unknown = [host for host in dict.fromkeys(hosts) if host not in recorded]
     if args.json:
-        json.dump(_document(timeline, since, now), sys.stdout, indent=2, ensure_ascii=False)
+        document = _document(timeline, since, now)
+        document["not_recorded"] = unknown
+        json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        _table(timeline, args.hosts)
+        _table(timeline, [host for host in hosts if host in recorded], unknown, scope)
     return EXIT_OK
 
 
@@ -84,8 +89,13 @@ def by_host(timeline: Timeline) -> dict[Subject, list[Event]]:
     return hosts
 
 
-def _table(timeline: Timeline, asked: Sequence[str]) -> None:
+def _table(timeline: Timeline, asked: Sequence[str], unknown: Sequence[str], scope: str) -> None:
+    """The timeline; `asked`: the hosts asked for that the history holds, `unknown` the others."""
     console = stdout_console()
+    for host in unknown:
+        console.print(f"{host} is not in the history ({_never(scope)})", highlight=False)
+    if unknown and not asked:
+        return
     first = utc_text(timeline.first_scan) if timeline.first_scan else "none yet"
     console.print(f"{timeline.scans} scans (first {first})", style="dim", highlight=False)
     hosts = by_host(timeline)
@@ -97,6 +107,15 @@ def _table(timeline: Timeline, asked: Sequence[str]) -> None:
         console.print(Text.assemble((subject.host, "bold"), account), highlight=False)
         for event in events:
             console.print(_line(event), highlight=False)
+
+
+def _never(scope: str) -> str:
+    if scope == INVENTORY:
+        return (
+            "no scan of the inventory recorded it; hosts checked with `check --record` need "
+            "--checked"
+        )
+    return "no `check --record` recorded it"
 
 
 def _line(event: Event) -> Text:
