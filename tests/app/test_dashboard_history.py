@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -283,6 +283,27 @@ async def test_changed_only_and_the_expiry_forecast(rig: Rig) -> None:
 
         await pilot.press("escape")
         assert isinstance(app.screen, FleetScreen)
+
+
+async def test_the_forecast_leaves_out_a_host_no_longer_in_the_inventory(rig: Rig) -> None:
+    rig.world.resolver.set_rules([Rule(name=MG, rcode="SERVFAIL")])
+    app = TrackdeckApp(rig.session())
+    async with app.run_test(size=(160, 40)) as pilot:
+        await two_scans(rig, pilot)
+    without = replace(
+        rig.session(), inventory=parse_inventory(INVENTORY.replace(f'{{ host = "{DANGLING}"', "# "))
+    )
+    assert {entry.host for entry in without.inventory.entries} == {MG, EU}
+    app = TrackdeckApp(without)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("x")
+        forecast = app.screen
+        assert isinstance(forecast, ExpiryScreen)
+        await until(
+            pilot, lambda: "week of" in shown(forecast.query_one("#expiry-text", Static)), "it"
+        )
+        text = shown(forecast.query_one("#expiry-text", Static))
+        assert EU in text and DANGLING not in text  # recorded, but gone from the inventory
 
 
 def a_directory(path: Path) -> None:

@@ -42,10 +42,14 @@ class ExpiryScreen(ModalScreen[None]):
         Binding("escape,q,x", "app.pop_screen", "Close"),
     ]
 
-    def __init__(self, history: Path | None, now: dt.datetime) -> None:
+    def __init__(
+        self, history: Path | None, now: dt.datetime, hosts: frozenset[tuple[str, str]]
+    ) -> None:
         super().__init__()
         self.history = history
         self.now = now
+        self.hosts = hosts
+        """The inventory's (account, host) pairs: a host removed from it is not forecast."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="expiry-dialog"):
@@ -61,7 +65,7 @@ class ExpiryScreen(ModalScreen[None]):
             return
         try:
             with HistoryStore.open(self.history, read_only=True) as store:
-                observed = store.observed_now(INVENTORY, CERTIFICATE_NAMES)
+                observed = store.observed_now(INVENTORY, CERTIFICATE_NAMES, self.hosts)
         except HistoryUnavailable as problem:
             self.post_message(ForecastRead([], str(problem)))
             return

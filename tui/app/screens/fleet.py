@@ -353,7 +353,8 @@ class FleetScreen(HistoryScreen):
         """The certificate-expiry forecast."""
         from tui.app.screens.expiry import ExpiryScreen  # noqa: PLC0415 - loaded on first use
 
-        self.app.push_screen(ExpiryScreen(self.session.history, self.session.clock()))
+        hosts = frozenset((entry.account, entry.host) for entry in self.session.inventory.entries)
+        self.app.push_screen(ExpiryScreen(self.session.history, self.session.clock(), hosts))
 
     def action_copy_fix(self) -> None:
         """Copy the worst problem's fix of the selected host."""
