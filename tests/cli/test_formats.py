@@ -410,3 +410,35 @@ def test_output_replaces_the_file_atomically_keeping_its_mode(
     fresh = tmp_path / "fresh.csv"
     emit(document, argparse.Namespace(format="csv", json=False, output=fresh))
     assert fresh.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_dead_resolver_is_said_above_the_table_and_atop_the_ticket() -> None:
+    """Said once, on whichever row was reported first after the verdict, it explains every unknown
+    row: the table and the ticket put it first, with its fix."""
+    down = Finding(
+        code="dns.resolver_down",
+        severity=Severity.UNKNOWN,
+        title="the resolver 192.0.2.53:53 is not answering",
+        detail="The resolver 192.0.2.53:53 sent no answer to 3 questions in 2.0s.",
+        fix="Use a resolver that answers: --resolver IP[:PORT]",
+    )
+    rows = [
+        ResultRow(report=dataclasses.replace(healthy(), host=f"h{n}.acme.example"), brand="Acme",
+                  account="acme-sg")
+        for n in range(30)
+    ]  # fmt: skip
+    rows[17] = dataclasses.replace(
+        rows[17], report=dataclasses.replace(rows[17].report, findings=(down,))
+    )
+    scan = ScanDocument(
+        command="scan", rows=tuple(rows), started_at=STARTED, finished_at=STARTED, fleet=True
+    )
+    assert scan.scan_notices == (down,)
+    table = rendered(scan, "table")
+    first = table.index(down.title)
+    assert first < table.index("h0.acme.example")  # before any row
+    assert table[first:].index("fix: Use a resolver that answers") < table[first:].index("h0.")
+    ticket = rendered(scan, "markdown")
+    assert ticket.index(down.title) < ticket.index("###")  # before the hosts' sections
+    assert "`Use a resolver that answers: --resolver IP[:PORT]`" in ticket
+    assert rendered(dataclasses.replace(scan, rows=tuple(rows[:17])), "table").count("fix:") == 0

@@ -59,6 +59,11 @@ _SHORT = {
 }
 
 
+SCAN_NOTICES = frozenset({"dns.resolver_down"})
+"""Codes that speak of the scan rather than of the host whose row carries them (a resolver that
+stopped answering): said once, and shown first (above the table, in the dashboard as a notice)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Cell:
     """One concern's verdict: its worst severity and a few words (severity None: not checked)."""

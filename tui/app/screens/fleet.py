@@ -15,6 +15,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
+from checks.model import Severity
 from tui.app.messages import RowChecked, ScanFinished, ScanStarted
 from tui.app.screens.error import report_worker_error
 from tui.app.screens.fleet_history import HistoryScreen
@@ -22,6 +23,7 @@ from tui.app.session import FleetScanning, Session
 from tui.app.widgets.fleet_table import FleetTable
 from tui.fleet.rows import FleetRow
 from tui.fleet.view import COLUMNS, GROUPS, ViewState, counts, tally_of
+from tui.report.summary import SCAN_NOTICES
 
 SORTABLE = tuple(key for key, _ in COLUMNS)
 ROWS_INTERVAL = 0.25
@@ -99,6 +101,8 @@ class FleetScreen(HistoryScreen):
         self._refresh_timer: Timer | None = None
         self._rows_timer: Timer | None = None
         self._arrived: list[FleetRow] = []
+        self._noticed: set[tuple[str, str]] = set()
+        """The scan notices (a resolver that stopped answering) already shown, by code and title."""
         self._fleet: FleetScanning | None = None
         self._scan_keys: tuple[str, ...] = ()
         self._scan_started = dt.datetime.now(dt.UTC)
@@ -178,6 +182,7 @@ class FleetScreen(HistoryScreen):
             self._rows_timer.stop()
             self._rows_timer = None
         arrived, self._arrived = self._arrived, []
+        self._notice(arrived)
         is_new = any(row.key not in self.rows for row in arrived)
         for row in arrived:
             self._put(row)
@@ -189,6 +194,22 @@ class FleetScreen(HistoryScreen):
         self.query_one(FleetTable).update_fleet_rows(arrived)
         self._update_summary()
         hold_garbage()
+
+    def _notice(self, arrived: list[FleetRow]) -> None:
+        """Say a scan notice (a resolver that stopped answering) as it arrives, once: it explains
+        every `unknown` row below it, and its row may be anywhere in the table."""
+        for row in arrived:
+            for finding in row.findings:
+                said = (finding.code, finding.title)
+                if finding.code in SCAN_NOTICES and said not in self._noticed:
+                    self._noticed.add(said)
+                    self.notify(
+                        f"{finding.title}. {finding.fix}",
+                        title=finding.code,
+                        severity="error" if finding.severity is Severity.UNKNOWN else "warning",
+                        timeout=30,
+                        markup=False,
+                    )
 
     def on_scan_finished(self, message: ScanFinished) -> None:
         self._apply_rows()

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from checks.model import HostReport, Severity
+from checks.model import Finding, HostReport, Severity
 from checks.printable import printable
 from esp_clients import TrackingDomain
 from tui.fleet.clicks import ClickSignal
@@ -15,6 +15,7 @@ from tui.fleet.rows import FleetRow
 from tui.fleet.view import clicks_cell
 from tui.history.model import CHECK, INVENTORY, FindingHistory, Recorded, Resolved, Subject
 from tui.report.document import trackdeck_version
+from tui.report.summary import SCAN_NOTICES
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,6 +76,17 @@ class ScanDocument:
         if self.recorded is None:
             return None
         return self.recorded.of(row.subject(fleet=self.fleet), code)
+
+    @property
+    def scan_notices(self) -> tuple[Finding, ...]:
+        """Findings about the scan itself, not its host (a resolver that stopped answering): each
+        is said once, on one row, and the formats people read show it first as well."""
+        found: dict[tuple[str, str], Finding] = {}
+        for row in self.rows:
+            for finding in row.report.findings:
+                if finding.code in SCAN_NOTICES:
+                    found.setdefault((finding.code, finding.title), finding)
+        return tuple(found.values())
 
     @property
     def resolved(self) -> tuple[Resolved, ...]:

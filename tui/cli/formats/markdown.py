@@ -53,6 +53,11 @@ def write_markdown(document: ScanDocument, stream: TextIO) -> None:
         if counts[severity]
     )
     stream.write(f"{tally}\n\n")
+    for notice in document.scan_notices:  # the fact behind many rows, before the rows
+        stream.write(
+            f"> **{SYMBOLS[notice.severity]} {text(notice.title)}**: {text(notice.detail)}\n>\n"
+            f"> Fix: {code(notice.fix)}\n\n"
+        )
     stream.write(
         f"Scanned {utc_text(document.started_at)} in {document.duration:.1f} s "
         f"by trackdeck {text(document.version)}.\n"

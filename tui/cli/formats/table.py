@@ -13,7 +13,7 @@ from tui.cli.formats.document import ResultRow, ScanDocument
 from tui.history.words import history_word
 from tui.report.age import age
 from tui.report.style import SEVERITY_STYLE, health_text
-from tui.report.summary import problems, summarize
+from tui.report.summary import SYMBOLS, problems, summarize
 
 
 def stdout_console() -> Console:
@@ -61,6 +61,16 @@ def write_table(document: ScanDocument, console: Console, *, verbose: bool = Fal
             severity, text = result.clicks_cell
             row.append(Text(text, style=SEVERITY_STYLE[severity] if severity else "dim"))
         table.add_row(*row)
+    for notice in document.scan_notices:  # the fact behind many rows, before the rows
+        style = f"bold {SEVERITY_STYLE[notice.severity]}"
+        console.print(
+            Text.assemble(
+                (f"{SYMBOLS[notice.severity]} {notice.title}", style), f": {notice.detail}"
+            ),
+            highlight=False,
+        )
+        console.print(Text(f"  fix: {notice.fix}"), highlight=False)
+        console.print()
     console.print(table)
     for result in document.rows:
         _write_problems(result, document, console, verbose=verbose)
