@@ -235,7 +235,9 @@ def test_a_dead_resolver_is_said_once_with_its_fix(
         table = capsys.readouterr().out
         assert main(["check", *hosts, *args, "--json"], setup.environment) == 3
     assert table.count("unknown dns.resolver_down ") == 1  # said once
-    assert table.count("fix: Use a resolver that answers: --resolver IP[:PORT]") == 1
+    # its fix: above the table (whatever row carries it), and on its row
+    assert table.count("fix: Use a resolver that answers: --resolver IP[:PORT]") == 2
+    assert table.index("is not answering") < table.index("h0.brand.example")
     assert table.count("fix: Give a resolver that answers (the fix of dns.resolver_down") == 6
     document = json.loads(capsys.readouterr().out)
     said = [
