@@ -15,6 +15,7 @@ import httpx
 
 from checks.model import Finding
 from tui.cli.formats.document import ResultRow, ScanDocument
+from tui.cli.formats.markdown import hosts
 from tui.history.model import PROBLEMS, Change, Resolved
 from tui.inventory.credentials import CredentialStore, env_var_name
 from tui.report.document import utc_text
@@ -67,7 +68,7 @@ def message(document: ScanDocument, problems: list[NewProblem]) -> dict[str, obj
     lines = [
         f"trackdeck {document.command}: {len(problems)} new problem"
         f"{'' if len(problems) == 1 else 's'}, {len(resolved)} resolved "
-        f"({len(document.rows)} hosts, {utc_text(document.finished_at)})"
+        f"({hosts(len(document.rows))}, {utc_text(document.finished_at)})"
     ]
     for item in problems[:LISTED]:
         finding = item.finding
