@@ -324,6 +324,13 @@ class RateFall:
         )
 
 
+def fall_line(series: ClickSeries, fall: RateFall | None) -> str:
+    """A scope's kept click days in one line: when the rate fell, or the latest day's rate."""
+    if fall is None:
+        return f"click figures kept for {series.scope.label}: too few days to compare"
+    return fall.text(series.scope.label)
+
+
 def rate_fall(series: ClickSeries, rules: ClickRules | None = None) -> RateFall | None:
     """The first day of the fall of the click rate in `series` (days as the ESP counted them, so
     the day the rate fell, not the scan that first saw it): the earliest day, among the most recent,

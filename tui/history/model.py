@@ -144,3 +144,5 @@ class Timeline:
     observations: tuple[Observation, ...]
     scans: int
     first_scan: dt.datetime | None
+    click_line: str = ""
+    """For one host (the details): when its click rate fell, from the kept daily figures."""

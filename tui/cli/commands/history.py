@@ -25,7 +25,7 @@ from tui.cli.history_common import (
     scope_of,
     since_of,
 )
-from tui.fleet.clicks import FALL_SEARCH_DAYS, ClickRules, RateFall, rate_fall
+from tui.fleet.clicks import FALL_SEARCH_DAYS, ClickRules, RateFall, fall_line, rate_fall
 from tui.history.model import INVENTORY, Observation, Subject, Timeline, Transition
 from tui.history.store import HistoryStore
 from tui.report.document import JSON_VERSION, trackdeck_version, utc_text
@@ -109,13 +109,6 @@ def _clicks(
     return found
 
 
-def click_line(series: ClickSeries, fall: RateFall | None) -> str:
-    """The host's click days in one line: when the rate fell, or the latest rate."""
-    if fall is None:
-        return f"click figures kept for {series.scope.label}: too few days to compare"
-    return fall.text(series.scope.label)
-
-
 def _host(word: str) -> str:
     try:
         return host_of(word)
@@ -157,7 +150,7 @@ def _table(
         account = f" ({subject.account})" if subject.account else ""
         console.print(Text.assemble((subject.host, "bold"), account), highlight=False)
         if subject in clicks:
-            console.print(Text(f"  {click_line(*clicks[subject])}", style="magenta"))
+            console.print(Text(f"  {fall_line(*clicks[subject])}", style="magenta"))
         for event in events:
             console.print(_line(event), highlight=False)
 
@@ -239,5 +232,5 @@ def _clicks_json(series: ClickSeries, fall: RateFall | None) -> dict[str, object
         "fell_on": fall.fell_on.isoformat() if fall and fall.fell_on else None,
         "rate": round(fall.rate, 6) if fall else None,
         "baseline_rate": round(fall.baseline_rate, 6) if fall else None,
-        "line": click_line(series, fall),
+        "line": fall_line(series, fall),
     }
