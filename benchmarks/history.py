@@ -4,7 +4,9 @@ file; the scans are generated (a fleet's worth of findings and observed values, 
 
 Churn per hourly scan, chosen to be worse than a quiet fleet: 0.5 % of hosts flap a finding (a
 lookup that times out, then recovers), and every host's certificate is renewed every 60 days (a new
-serial and end date: two observed values), spread over the fleet.
+serial and end date: two observed values), spread over the fleet. Each scan carries its ESPs'
+daily click figures (the 31 days before it) for one click scope per 5 hosts of an account; the
+day before a scan is revised during its first hours (the ESPs count late clicks).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checks.model import Severity
+from esp_clients.engagement import ClickScope, ClickSeries, DailyClicks
 from tui.history.model import INVENTORY, ScanInfo, ScannedHost, SeenFinding, Subject
 from tui.history.store import HistoryStore
 from tui.inventory.load import parse_inventory
@@ -30,6 +33,10 @@ PASSING = tuple(
 )
 FLAP = SeenFinding(code="dns.lookup_failed", severity=Severity.UNKNOWN, title="timed out")
 RENEW_EVERY = dt.timedelta(days=60)
+HOSTS_PER_SCOPE = 5
+CLICK_DAYS = 31
+REVISED_HOURS = 3
+"""The day before a scan counts fewer clicks in a scan's first hours than afterwards."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +59,33 @@ class Fleet:
     def __init__(self, subjects: Sequence[Subject], seed: int = 7) -> None:
         self.subjects = list(subjects)
         self.random = random.Random(seed)  # noqa: S311 - a reproducible simulation, not a secret
+        self._series: dict[tuple[str, dt.date, bool], ClickSeries] = {}
+
+    def clicks(self, index: int, at: dt.datetime) -> ClickSeries:
+        """The click figures of host `index`'s scope as a scan at `at` reads them (shared by the
+        hosts of that scope)."""
+        subject = self.subjects[index]
+        key = f"mg{index // (40 * HOSTS_PER_SCOPE)}.{subject.account}.example"
+        end = at.date() - dt.timedelta(days=1)
+        early = at.hour < REVISED_HOURS
+        found = self._series.get((key, end, early))
+        if found is None:
+            if len(self._series) > 4 * len(self.subjects):
+                self._series.clear()
+            start = end - dt.timedelta(days=CLICK_DAYS - 1)
+            days = tuple(
+                _figures(key, start + dt.timedelta(days=back), partial=early and back == 30)
+                for back in range(CLICK_DAYS)
+            )
+            found = ClickSeries(
+                scope=ClickScope(key=key, label=f"sending domain {key}"),
+                start=start,
+                end=end,
+                days=days,
+                source="bench",
+            )
+            self._series[key, end, early] = found
+        return found
 
     def scan(self, at: dt.datetime, flapping: float) -> list[ScannedHost]:
         """Every host as seen at `at`: `flapping` of them with a failed lookup."""
@@ -70,9 +104,26 @@ class Fleet:
                 "blocklist.Spamhaus DBL": "clean",
             }
             hosts.append(
-                ScannedHost(subject=subject, brand="b", findings=findings, observed=observed)
+                ScannedHost(
+                    subject=subject,
+                    brand="b",
+                    findings=findings,
+                    observed=observed,
+                    clicks=self.clicks(index, at),
+                )
             )
         return hosts
+
+
+def _figures(key: str, day: dt.date, *, partial: bool) -> DailyClicks:
+    """A scope's day: a few thousand deliveries, about 3 % clicked (fewer counted yet if
+    `partial`)."""
+    wobble = random.Random(f"{key}/{day}")  # noqa: S311 - a reproducible simulation
+    delivered = wobble.randint(2000, 9000)
+    clicks = round(delivered * wobble.uniform(0.02, 0.04))
+    return DailyClicks(
+        day=day, delivered=delivered, unique_clicks=clicks * 2 // 3 if partial else clicks
+    )
 
 
 def generated(size: int) -> list[Subject]:

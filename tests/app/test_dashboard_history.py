@@ -16,7 +16,15 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from esp_clients import CertificateState
-from tests.support.fakes import FakeEsp, domain, fake_factory, store_with
+from esp_clients.engagement import DailyClicks
+from tests.support.fakes import (
+    CLICK_CAPABILITIES,
+    DOMAIN_CAPABILITIES,
+    FakeEsp,
+    domain,
+    fake_factory,
+    store_with,
+)
 from tests.support.worlds import DnsWorld, tls_world
 from tui.actions.journal import AuditLog
 from tui.app.app import TrackdeckApp
@@ -78,6 +86,8 @@ class Rig:
     audit: Path
     clock: Clock
     esp: FakeEsp = field(default_factory=FakeEsp)
+    click_days: tuple[DailyClicks, ...] = ()
+    """The account's daily click figures (none: its ESP cannot count clicks)."""
 
     def session(self) -> Session:
         self.esp = esp = FakeEsp(
@@ -91,6 +101,12 @@ class Rig:
                                                     expires_at="2026-12-10T08:00:00+00:00")),
             ]
         )  # fmt: skip
+        if self.click_days:
+            self.esp = esp = replace(
+                esp,
+                capabilities=DOMAIN_CAPABILITIES | CLICK_CAPABILITIES,
+                click_days=self.click_days,
+            )
         return Session(
             inventory=parse_inventory(INVENTORY),
             options=NetworkOptions(
@@ -252,6 +268,31 @@ async def test_details_clear_the_new_mark_and_show_the_timeline(rig: Rig) -> Non
         await pilot.press("escape")  # the filter goes; the mark stays gone
         assert cell(app, EU, "since") == "new"
         assert cell(app, MG, "since") == "◆ resolved"  # not looked at
+
+
+async def test_details_say_the_day_the_click_rate_fell(rig: Rig) -> None:
+    today = FIRST_SCAN.date()
+    rig.click_days = tuple(
+        DailyClicks(
+            day=today - dt.timedelta(days=back),
+            delivered=4000,
+            unique_clicks=20 if back <= 3 else 120,
+        )
+        for back in range(31, 0, -1)
+    )
+    app = TrackdeckApp(rig.session())
+    async with app.run_test(size=(160, 40)) as pilot:
+        await until(pilot, scan_over(app), "the scan")
+        await until(pilot, lambda: cell(app, MG, "since") != "", "the scan's history")
+        await pilot.press("slash", *MG, "enter", "enter")
+        details = app.screen
+        assert isinstance(details, DetailScreen)
+
+        def timeline() -> str:
+            return shown(details.query_one("#timeline", Static))
+
+        await until(pilot, lambda: "click rate" in timeline(), "the click line")
+        assert "click rate fell from 3.0% to 0.50% on 2026-11-22 (the whole account)" in timeline()
 
 
 async def test_changed_only_and_the_expiry_forecast(rig: Rig) -> None:

@@ -3,13 +3,19 @@ the demo's HTTPS flow really runs against the simulated ESP."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tui.app.demo import demo_session
+from tui.app.demo_history import seed
+from tui.fleet.clicks import fall_line, rate_fall
 from tui.fleet.rows import FleetRow
+from tui.history.model import INVENTORY
+from tui.history.observe import from_fleet
+from tui.history.store import HistoryStore
 
 EXPECTED = {
     "bluebell-mg/email.bluebell.example": "esp.https_off",
@@ -92,3 +98,21 @@ def test_the_demo_https_flow_runs(tmp_path: Path) -> None:
         assert esps.esp("bluebell-mg").domain("email.bluebell.example").https
         assert result.recheck is not None
     assert "https.enable" in (tmp_path / "audit.jsonl").read_text()
+
+
+def test_the_seeded_history_says_the_day_lumens_click_rate_fell(
+    rows: dict[str, FleetRow], tmp_path: Path
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    path = tmp_path / "history.sqlite"
+    assert seed(path, from_fleet(rows.values()), now)
+    today = now.date()
+    with HistoryStore.open(path, read_only=True) as store:
+        kept = store.click_days(INVENTORY, ["links.lumen.example"], today - dt.timedelta(90), today)
+    (series,) = kept.values()
+    assert series.end == today - dt.timedelta(days=2), "the last seeded scan's full days"
+    fall = rate_fall(series)
+    assert fall is not None and fall.fell_on == today - dt.timedelta(days=3)
+    line = fall_line(series, fall)
+    assert line.startswith("click rate fell from 3.") and " to 0.6" in line
+    assert line.endswith(f"on {fall.fell_on.isoformat()} (the whole account)")

@@ -4,6 +4,7 @@ stops a scan."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import http.server
 import json
@@ -16,7 +17,15 @@ from typing import Any, ClassVar
 
 import pytest
 
-from tests.support.fakes import FakeEsp, domain, fake_factory, store_with
+from esp_clients.engagement import ClickScope, DailyClicks
+from tests.support.fakes import (
+    CLICK_CAPABILITIES,
+    DOMAIN_CAPABILITIES,
+    FakeEsp,
+    domain,
+    fake_factory,
+    store_with,
+)
 from tests.support.scan_schema import validate_strictly
 from tests.support.worlds import DnsWorld, tls_world
 from tui.cli.main import build_parser
@@ -54,6 +63,8 @@ class Rig:
     capsys: pytest.CaptureFixture[str]
     secrets: dict[str, str] = field(default_factory=lambda: {"acme-mg": "key-history-test"})
     esp_hosts: tuple[str, ...] = (HEALTHY, FLAKY)
+    click_days: tuple[DailyClicks, ...] = ()
+    """The ESP's daily click figures (none: it cannot count clicks)."""
 
     def run(self, *argv: str) -> tuple[int, str, str]:
         args = build_parser().parse_args(list(argv))
@@ -62,6 +73,13 @@ class Rig:
         )
         args.credential_store = store_with(self.secrets)
         esp = FakeEsp(domains=[domain(h, "acme-mg") for h in self.esp_hosts])
+        if self.click_days:
+            esp = dataclasses.replace(
+                esp,
+                capabilities=DOMAIN_CAPABILITIES | CLICK_CAPABILITIES,
+                click_days=self.click_days,
+                click_scope_of=lambda _domain: SENDING,
+            )
         args.client_factory = fake_factory({"acme-mg": esp})
         status: int = args.run(args)
         captured = self.capsys.readouterr()
@@ -446,3 +464,48 @@ def test_history_of_a_host_never_recorded_says_so(rig: Rig) -> None:
     assert document["hosts"] == [] and document["not_recorded"] == ["never.brand.example"]
     _, out, _ = rig.run("history", HEALTHY, "--since", "2999-01-01", "-i", str(rig.inventory))
     assert "nothing changed for links-mg.brand.example" in out and "not in the history" not in out
+
+
+SENDING = ClickScope(key="mg.brand.example", label="sending domain mg.brand.example")
+
+
+def fallen(today: dt.date, *, last_day: tuple[int, int] = (4000, 20)) -> tuple[DailyClicks, ...]:
+    """31 days to yesterday: 4,000 delivered a day at 3 %, then 0.5 % for the last three days
+    (yesterday's figures `last_day`)."""
+    days = []
+    for back in range(31, 0, -1):
+        sent, clicked = (4000, 20) if back <= 3 else (4000, 120)
+        if back == 1:
+            sent, clicked = last_day
+        days.append(
+            DailyClicks(day=today - dt.timedelta(days=back), delivered=sent, unique_clicks=clicked)
+        )
+    return tuple(days)
+
+
+def test_history_of_a_host_says_the_day_its_click_rate_fell(rig: Rig) -> None:
+    today = dt.datetime.now(dt.UTC).date()
+    rig.click_days = fallen(today, last_day=(3000, 10))
+    rig.scan("--json")
+    rig.click_days = fallen(today)  # the ESP revised yesterday's figures
+    rig.scan("--json")
+    fell_on = (today - dt.timedelta(days=3)).isoformat()
+    status, out, _ = rig.run("history", HEALTHY, "-i", str(rig.inventory))
+    assert status == 0
+    line = f"click rate fell from 3.0% to 0.50% on {fell_on} (sending domain mg.brand.example)"
+    assert line in out
+    status, out, _ = rig.run("history", HEALTHY, "--json", "-i", str(rig.inventory))
+    (entry,) = json.loads(out)["hosts"]
+    clicks = entry["clicks"]
+    assert clicks["fell_on"] == fell_on and clicks["scope"] == "mg.brand.example"
+    assert clicks["line"] == line and len(clicks["days"]) == 31
+    assert clicks["days"][-1] == {
+        "day": (today - dt.timedelta(days=1)).isoformat(),
+        "delivered": 4000,
+        "unique_clicks": 20,
+    }
+    _, out, _ = rig.run("history", HEALTHY, "--json", "--since", "2d", "-i", str(rig.inventory))
+    (entry,) = json.loads(out)["hosts"]
+    assert len(entry["clicks"]["days"]) in (2, 3) and entry["clicks"]["fell_on"] == fell_on
+    _, out, _ = rig.run("history", "--json", "-i", str(rig.inventory))
+    assert all("clicks" not in entry for entry in json.loads(out)["hosts"]), "only hosts asked"

@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 
 from checks.model import Severity
+from esp_clients.engagement import ClickScope, ClickSeries, DailyClicks
 from tests.support.data import REPO
 from tui.history.model import INVENTORY, Change, ScanInfo, ScannedHost, SeenFinding, Subject
 from tui.history.schema import CURRENT_VERSION, MIGRATIONS, migrate
-from tui.history.store import HistoryStore, HistoryUnavailable, stamp
+from tui.history.store import HistoryStore, HistoryUnavailable, day_number, stamp
 
 T0 = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
 A = Subject(INVENTORY, "acme-sg", "links.acme.example")
@@ -397,3 +398,100 @@ def test_a_path_that_cannot_be_opened_says_what_to_check(tmp_path: Path) -> None
         and "exist and be writable" in message
     )
     assert "\n" not in message
+
+
+SENDING = ClickScope(key="mg.acme.example", label="sending domain mg.acme.example")
+C = Subject(INVENTORY, "acme-sg", "click.acme.example")
+
+
+def clicks(
+    first: dt.date, last: dt.date, revised: dict[dt.date, tuple[int, int]] | None = None
+) -> ClickSeries:
+    """The ESP's figures from `first` to `last`: 1,000 + day-of-month deliveries, 30 clicks."""
+    days = []
+    day = first
+    while day <= last:
+        sent, clicked = (revised or {}).get(day, (1000 + day.day, 30))
+        days.append(DailyClicks(day=day, delivered=sent, unique_clicks=clicked))
+        day += dt.timedelta(days=1)
+    return ClickSeries(scope=SENDING, start=first, end=last, days=tuple(days), source="test")
+
+
+def click_host(subject: Subject, series: ClickSeries, **observed: str) -> ScannedHost:
+    return ScannedHost(
+        subject=subject, brand="Acme", findings=(OK,), observed=observed, clicks=series
+    )
+
+
+def click_rows(path: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT * FROM click_days ORDER BY day").fetchall()
+
+
+def test_click_days_are_kept_once_per_scope_and_revised_days_updated(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    today = T0.date()
+    with HistoryStore.open(path) as store:
+        first = clicks(today - dt.timedelta(days=31), today - dt.timedelta(days=1))
+        store.record(info(T0), [click_host(A, first), click_host(C, first)])
+        assert len(click_rows(path)) == 31  # two hosts of one scope: its days once
+        later = T0 + dt.timedelta(days=2)
+        revised = {today - dt.timedelta(days=1): (1200, 7)}
+        second = clicks(today - dt.timedelta(days=29), later.date() - dt.timedelta(days=1), revised)
+        changes_before = store._db.total_changes
+        store.record(info(later), [click_host(A, second), click_host(C, second)])
+        click_writes = store._db.total_changes - changes_before
+        rows = click_rows(path)
+        assert len(rows) == 33
+        assert rows[30][3:] == (day_number(today - dt.timedelta(days=1)), 1200, 7)
+        # the scan, 2 subjects, the daily prune's mark, 2 new days and 1 revised day: the
+        # unchanged days (and the hosts' unchanged click scope) are not rewritten
+        assert click_writes == 1 + 2 + 1 + 3
+        kept = store.click_days(
+            INVENTORY, ["links.acme.example"], today - dt.timedelta(days=3), later.date()
+        )
+    series = kept[A]
+    assert series.scope == SENDING and series.start == today - dt.timedelta(days=3)
+    assert series.on(today - dt.timedelta(days=1)).unique_clicks == 7
+    assert series.end == later.date() - dt.timedelta(days=1)
+
+
+def test_retention_forgets_old_click_days(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    today = T0.date()
+    with HistoryStore.open(path) as store:
+        series = clicks(today - dt.timedelta(days=31), today - dt.timedelta(days=1))
+        store.record(info(T0), [click_host(A, series)], keep_days=10)
+        assert len(click_rows(path)) == 10  # days beyond the horizon are not even written
+        store.record(info(T0 + dt.timedelta(days=5)), [host(A, OK)], keep_days=10)
+        assert [row[3] for row in click_rows(path)] == [
+            day_number(today - dt.timedelta(days=back)) for back in range(5, 0, -1)
+        ]
+        kept = store.click_days(INVENTORY, [A.host], today - dt.timedelta(days=60), today)
+    assert kept[A].start == today - dt.timedelta(days=5)  # the host keeps its scope when unseen
+
+
+def test_a_file_of_the_second_schema_is_migrated_keeping_its_history(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    old = sqlite3.connect(path, isolation_level=None)
+    assert migrate(old, upto=2) == 0
+    when = stamp(T0)
+    old.execute(
+        "INSERT INTO scans VALUES (1, 'inventory', 'scan', ?, ?, 1, 0, 0, 0, 0, 1, 'old', '')",
+        (when, when),
+    )
+    old.execute(
+        "INSERT INTO subjects VALUES (1, 'inventory', 'acme-sg', 'links.acme.example', 'Acme', 1)"
+    )
+    old.execute("INSERT INTO findings VALUES (1, 'dns.ok', 'ok', 'fine', ?)", (when,))
+    old.execute("INSERT INTO observed VALUES (1, 'clicks', 'steady', ?)", (when,))
+    old.close()
+    later = T0 + dt.timedelta(days=1)
+    series = clicks(T0.date() - dt.timedelta(days=3), T0.date())
+    with HistoryStore.open(path) as store:
+        recorded = store.record(info(later), [click_host(A, series, clicks="steady")])
+        timeline = store.timeline(INVENTORY)
+        kept = store.click_days(INVENTORY, [A.host], T0.date() - dt.timedelta(days=9), T0.date())
+    assert recorded.previous_at == T0 and timeline.scans == 2
+    assert [(o.name, o.value) for o in timeline.observations] == []  # `clicks` stays as it was
+    assert kept[A].days == series.days

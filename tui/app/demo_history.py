@@ -3,7 +3,9 @@ the demo (and the README's screenshots) show since-when, what changed and the ex
 
 Deterministic: each problem the first real scan finds began on a day derived from its host's name;
 the blocklist listings began today (so they show as new), and one healthy host had a problem that
-resolved a week ago. Before its start a problem's concern was ok.
+resolved a week ago. Before its start a problem's concern was ok. Each past scan carries the daily
+click figures the simulated ESPs report up to the day before it, so the history holds the days
+before the Lumen account's drop and the details say the day its rate fell.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from checks.model import Severity
+from esp_clients.engagement import ClickSeries
 from tui.history.model import INVENTORY, PROBLEMS, ScanInfo, ScannedHost, SeenFinding, Subject
 from tui.history.store import HistoryStore
 
@@ -44,7 +47,7 @@ def seed(path: Path, hosts: Sequence[ScannedHost], now: dt.datetime) -> bool:
             return False
         for days_ago in range(DAYS, 0, -1):
             at = (now - dt.timedelta(days=days_ago)).replace(hour=6, minute=0, second=0)
-            past = [_as_of(host, days_ago) for host in hosts]
+            past = [_as_of(host, days_ago, at.astimezone(dt.UTC).date()) for host in hosts]
             counts = {severity: 0 for severity in Severity}
             for host in past:
                 counts[Severity.worst(f.severity for f in host.findings)] += 1
@@ -68,7 +71,7 @@ def began(subject: Subject, code: str) -> int:
     return 2 + digest[0] % (DAYS - 4)
 
 
-def _as_of(host: ScannedHost, days_ago: int) -> ScannedHost:
+def _as_of(host: ScannedHost, days_ago: int, day: dt.date) -> ScannedHost:
     findings: dict[str, SeenFinding] = {}
     for finding in host.findings:
         if finding.severity in PROBLEMS and began(host.subject, finding.code) < days_ago:
@@ -83,4 +86,16 @@ def _as_of(host: ScannedHost, days_ago: int) -> ScannedHost:
     for name, value in host.observed.items():
         if name.startswith("blocklist.") and value == "listed" and days_ago >= 1:
             observed[name] = "clean"
-    return dataclasses.replace(host, findings=tuple(findings.values()), observed=observed)
+    clicks = _until(host.clicks, day) if host.clicks else None
+    return dataclasses.replace(
+        host, findings=tuple(findings.values()), observed=observed, clicks=clicks
+    )
+
+
+def _until(series: ClickSeries, day: dt.date) -> ClickSeries | None:
+    """The figures as they stood on `day`: its full days before it (None: none yet)."""
+    last = min(series.end, day - dt.timedelta(days=1))
+    if last < series.start:
+        return None
+    days = tuple(entry for entry in series.days if entry.day <= last)
+    return dataclasses.replace(series, end=last, days=days)

@@ -293,3 +293,121 @@ def _too_little(
             "needed to see a drop)"
         )
     return ""
+
+
+FALL_SEARCH_DAYS = 90
+"""How far back from the latest day `rate_fall` looks for the first day of a fall."""
+MIN_BASELINE_DAYS = 7
+"""The fewest covered days a baseline needs to compare a day with (one of each weekday)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RateFall:
+    """When a scope's click rate fell (`fell_on`; None when it has not): the rate since then against
+    the weekday-matched baseline's for the same days; without a fall, the latest day's rate."""
+
+    fell_on: dt.date | None
+    last_day: dt.date
+    rate: float
+    baseline_rate: float
+
+    def text(self, label: str) -> str:
+        """One line: "click rate fell from 3.4% to 0.63% on 2026-12-03 (sending domain …)"."""
+        if self.fell_on is not None:
+            return (
+                f"click rate fell from {percent(self.baseline_rate)} to {percent(self.rate)} on "
+                f"{self.fell_on.isoformat()} ({label})"
+            )
+        return (
+            f"click rate {percent(self.rate)} on {self.last_day.isoformat()}, baseline "
+            f"{percent(self.baseline_rate)} ({label})"
+        )
+
+
+def fall_line(series: ClickSeries, fall: RateFall | None) -> str:
+    """A scope's kept click days in one line: when the rate fell, or the latest day's rate."""
+    if fall is None:
+        return f"click figures kept for {series.scope.label}: too few days to compare"
+    return fall.text(series.scope.label)
+
+
+def rate_fall(series: ClickSeries, rules: ClickRules | None = None) -> RateFall | None:
+    """The first day of the fall of the click rate in `series` (days as the ESP counted them, so
+    the day the rate fell, not the scan that first saw it): the earliest day, among the most recent,
+    from which every day's rate stays at or below (1 − `drop`) × the rate the baseline (the
+    `baseline_days` before that first day, weekday-matched as in `summarize_clicks`) had for that
+    day's weekday — a fall too small to tell from chance (`min_expected_clicks`, `alpha`) is none.
+    Days without deliveries have no rate and are passed over. None: too few days to compare."""
+    rules = rules or ClickRules()
+    delivered = [entry for entry in series.days if entry.delivered > 0]
+    if not delivered:
+        return None
+    last = delivered[-1].day
+    fell: dt.date | None = None
+    start = last
+    floor = max(series.start, last - dt.timedelta(days=FALL_SEARCH_DAYS))
+    while start >= floor and _fallen_since(series, start, last, rules):
+        fell = start
+        start -= dt.timedelta(days=1)
+    if fell is not None:
+        fall = _compared(series, fell, last, rules)
+        if fall is not None and _significant(series, fell, last, rules):
+            return fall
+    level = _compared(series, last, last, rules)
+    return None if level is None else dataclasses.replace(level, fell_on=None)
+
+
+def _baseline_of(series: ClickSeries, start: dt.date, rules: ClickRules) -> tuple[dt.date, ...]:
+    """The covered baseline days before `start` (empty when too few to compare with)."""
+    days = tuple(day for day in _days_before(start, rules.baseline_days) if series.covers(day))
+    enough = sum(series.on(day).delivered for day in days) >= rules.min_baseline_delivered
+    return days if len(days) >= MIN_BASELINE_DAYS and enough else ()
+
+
+def _span(series: ClickSeries, first: dt.date, last: dt.date) -> list[dt.date]:
+    """The days from `first` to `last` with deliveries."""
+    return [
+        entry.day for entry in series.days if first <= entry.day <= last and entry.delivered > 0
+    ]
+
+
+def _fallen_since(series: ClickSeries, start: dt.date, last: dt.date, rules: ClickRules) -> bool:
+    baseline = _baseline_of(series, start, rules)
+    if not baseline or series.on(start).delivered == 0:
+        return False
+    for day in _span(series, start, last):
+        figures = series.on(day)
+        _, expected, _ = _expectations(series, (day,), baseline)
+        if figures.unique_clicks > (1 - rules.drop) * expected:
+            return False
+    return True
+
+
+def _compared(
+    series: ClickSeries, first: dt.date, last: dt.date, rules: ClickRules
+) -> RateFall | None:
+    baseline = _baseline_of(series, first, rules)
+    days = _span(series, first, last)
+    if not baseline or not days:
+        return None
+    window = _sum(series, days)
+    _, expected, _ = _expectations(series, days, baseline)
+    return RateFall(
+        fell_on=first,
+        last_day=last,
+        rate=window.clicks / window.delivered,
+        baseline_rate=expected / window.delivered,
+    )
+
+
+def _significant(series: ClickSeries, first: dt.date, last: dt.date, rules: ClickRules) -> bool:
+    """Whether so few clicks since `first` are unlikely at the baseline's rates (as in
+    `summarize_clicks`: enough expected clicks, and the binomial test below `alpha`)."""
+    baseline = _baseline_of(series, first, rules)
+    days = _span(series, first, last)
+    window, base = _sum(series, days), _sum(series, baseline)
+    _, expected, baseline_clicks = _expectations(series, days, baseline)
+    if expected < rules.min_expected_clicks:
+        return False
+    share = expected / (expected + baseline_clicks)
+    return binomial_cdf(window.clicks, window.clicks + base.clicks, share) < rules.alpha

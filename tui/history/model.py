@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from checks.model import Severity
+from esp_clients.engagement import ClickSeries
 
 INVENTORY = "inventory"
 """The scope of hosts scanned from the inventory (`scan`, the dashboard)."""
@@ -47,12 +48,15 @@ class SeenFinding:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScannedHost:
-    """What one scan saw of one host: its findings and the observed values worth a timeline."""
+    """What one scan saw of one host: its findings, the observed values worth a timeline and the
+    ESP's daily click figures of its click scope (one object shared by the hosts of that scope,
+    whose days the store keeps once per scope)."""
 
     subject: Subject
     brand: str
     findings: tuple[SeenFinding, ...]
     observed: Mapping[str, str] = field(default_factory=dict)
+    clicks: ClickSeries | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,3 +144,5 @@ class Timeline:
     observations: tuple[Observation, ...]
     scans: int
     first_scan: dt.datetime | None
+    click_line: str = ""
+    """For one host (the details): when its click rate fell, from the kept daily figures."""

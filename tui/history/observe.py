@@ -77,6 +77,7 @@ def from_fleet(rows: Iterable[FleetRow]) -> list[ScannedHost]:
             brand=row.brand,
             findings=seen(row.findings),
             observed=observed(row.merged_report(), row.esp_view, row.clicks),
+            clicks=row.clicks.series if row.clicks is not None else None,
         )
         for row in rows
         if not row.pending

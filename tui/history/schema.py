@@ -76,6 +76,23 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX observations_by_subject ON observations (subject, at);
     CREATE INDEX observations_by_time ON observations (at);
     """,
+    # 3: the ESPs' daily click figures, once per click scope (an account, or one of its sending
+    # domains / subaccounts: `click_scope` is the ESP's scope key, "" for the whole account), not
+    # per host: many hosts share one scope's figures. `day` is the UTC day as a day number (days
+    # since 1970-01-01). Each host's subject says which scope its figures are in (NULL: none seen).
+    """
+    CREATE TABLE click_days (
+        scope TEXT NOT NULL,
+        account TEXT NOT NULL,
+        click_scope TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        delivered INTEGER NOT NULL,
+        unique_clicks INTEGER NOT NULL,
+        PRIMARY KEY (scope, account, click_scope, day)
+    ) WITHOUT ROWID;
+    ALTER TABLE subjects ADD COLUMN click_scope TEXT;
+    ALTER TABLE subjects ADD COLUMN click_label TEXT;
+    """,
 )
 
 CURRENT_VERSION = len(MIGRATIONS)

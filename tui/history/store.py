@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from checks.model import Severity
+from esp_clients.engagement import ClickScope, ClickSeries, DailyClicks
 from tui.history.changes import Known, compare
 from tui.history.model import (
     FindingHistory,
@@ -54,6 +55,20 @@ def stamp(moment: dt.datetime) -> int:
 def instant(value: int) -> dt.datetime:
     """A stored instant back as an aware datetime."""
     return _EPOCH + dt.timedelta(microseconds=value)
+
+
+_EPOCH_DAY = _EPOCH.date().toordinal()
+
+
+def day_number(day: dt.date) -> int:
+    """A UTC day as stored: days since 1970-01-01."""
+    return day.toordinal() - _EPOCH_DAY
+
+
+@functools.lru_cache(maxsize=4096)
+def day_of(value: int) -> dt.date:
+    """A stored day number back as a date."""
+    return dt.date.fromordinal(value + _EPOCH_DAY)
 
 
 class HistoryStore:
@@ -113,6 +128,15 @@ class HistoryStore:
             ).fetchone()[0]
             scan_id = self._insert_scan(scan)
             ids = self._subject_ids(hosts, scan_id)
+            self._db.executemany(  # the click scope a host was last seen in stays when unseen
+                "UPDATE subjects SET click_scope = ?, click_label = ? "
+                "WHERE id = ? AND (click_scope IS NOT ? OR click_label IS NOT ?)",
+                (
+                    (*_scope_of(host.clicks), ids[host.subject], *_scope_of(host.clicks))
+                    for host in hosts
+                    if host.clicks is not None
+                ),
+            )
             known = self._known(set(ids.values()))
             observed = self._observed(set(ids.values()))
             histories: dict[Subject, Mapping[str, FindingHistory]] = {}
@@ -138,6 +162,7 @@ class HistoryStore:
                     before=observed.get(subject_id, {}),
                     at=at,
                 )
+            self._write_click_days(hosts, at, keep_days)
             self._prune(at, keep_days)
             previous_at = instant(previous) if previous else None
         return Recorded(
@@ -231,6 +256,42 @@ class HistoryStore:
         with _guarded(self.path, "read"):
             rows = self._db.execute(_LATEST_SCANNED, (scope, scope)).fetchall()
         return {(str(account), str(host)) for account, host in rows}
+
+    def click_days(
+        self, scope: str, hosts: Sequence[str], first: dt.date, last: dt.date
+    ) -> dict[Subject, ClickSeries]:
+        """The stored daily click figures of each of `hosts` (under any account) that has some,
+        from `first` to `last` (days without a row had no traffic), via its account and click
+        scope; the series runs from the first to the last stored day in that range."""
+        if not hosts:
+            return {}
+        marks = ",".join("?" for _ in hosts)
+        query = (
+            "SELECT account, host, click_scope, click_label FROM subjects "  # noqa: S608 - "?" marks only
+            f"WHERE scope = ? AND click_scope IS NOT NULL AND host IN ({marks})"
+        )
+        found: dict[Subject, ClickSeries] = {}
+        with _guarded(self.path, "read"):
+            for account, host, key, label in self._db.execute(query, (scope, *hosts)).fetchall():
+                rows = self._db.execute(
+                    "SELECT day, delivered, unique_clicks FROM click_days WHERE scope = ? AND "
+                    "account = ? AND click_scope = ? AND day BETWEEN ? AND ? ORDER BY day",
+                    (scope, account, key, day_number(first), day_number(last)),
+                ).fetchall()
+                if not rows:
+                    continue
+                days = tuple(
+                    DailyClicks(day=day_of(day), delivered=int(sent), unique_clicks=int(clicked))
+                    for day, sent, clicked in rows
+                )
+                found[Subject(scope, account, host)] = ClickSeries(
+                    scope=ClickScope(key=key, label=label or key),
+                    start=days[0].day,
+                    end=days[-1].day,
+                    days=days,
+                    source="history",
+                )
+        return found
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -410,6 +471,57 @@ class HistoryStore:
                 (scan_id, subject_id, name, when),
             )
 
+    def _write_click_days(
+        self, hosts: Sequence[ScannedHost], at: dt.datetime, keep_days: int
+    ) -> None:
+        """Each click scope's daily figures, once per (account, scope) however many hosts share
+        them: new days inserted, days the ESP revised updated, the others left alone."""
+        horizon = day_number((at - dt.timedelta(days=keep_days)).date())
+        series: dict[tuple[str, str, str], ClickSeries] = {}
+        for host in hosts:
+            if host.clicks is not None:
+                where = (host.subject.scope, host.subject.account, host.clicks.scope.key)
+                series.setdefault(where, host.clicks)
+        for (scope, account, key), figures in series.items():
+            first, last = max(day_number(figures.start), horizon), day_number(figures.end)
+            if last < first:
+                continue
+            stored = {
+                day: (sent, clicked)
+                for day, sent, clicked in self._db.execute(
+                    "SELECT day, delivered, unique_clicks FROM click_days WHERE scope = ? AND "
+                    "account = ? AND click_scope = ? AND day BETWEEN ? AND ?",
+                    (scope, account, key, first, last),
+                )
+            }
+            seen = {
+                day_number(entry.day): (entry.delivered, entry.unique_clicks)
+                for entry in figures.days
+            }
+            for day, was in stored.items():  # a covered day the ESP no longer lists: no traffic
+                if day not in seen and was != (0, 0):
+                    seen[day] = (0, 0)
+            fresh = [
+                (scope, account, key, day, *now)
+                for day, now in seen.items()
+                if first <= day <= last and day not in stored
+            ]
+            revised = [
+                (*now, scope, account, key, day)
+                for day, now in seen.items()
+                if day in stored and stored[day] != now
+            ]
+            self._db.executemany(
+                "INSERT INTO click_days (scope, account, click_scope, day, delivered, "
+                "unique_clicks) VALUES (?, ?, ?, ?, ?, ?)",
+                fresh,
+            )
+            self._db.executemany(
+                "UPDATE click_days SET delivered = ?, unique_clicks = ? WHERE scope = ? AND "
+                "account = ? AND click_scope = ? AND day = ?",
+                revised,
+            )
+
     def _prune(self, now: dt.datetime, keep_days: int) -> None:
         """Forget transitions, observations and scans older than `keep_days`, once a day at most;
         each host's current state is kept whatever its age."""
@@ -420,6 +532,8 @@ class HistoryStore:
         self._db.execute("DELETE FROM transitions WHERE at < ?", (cutoff,))
         self._db.execute("DELETE FROM observations WHERE at < ?", (cutoff,))
         self._db.execute("DELETE FROM scans WHERE finished_at < ?", (cutoff,))
+        horizon = day_number((now - dt.timedelta(days=keep_days)).date())
+        self._db.execute("DELETE FROM click_days WHERE day < ?", (horizon,))
         self._db.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('pruned_at', ?)", (stamp(now),)
         )
@@ -455,6 +569,10 @@ _COLUMNS = {
 def _known_state(severity: str, title: str, since: int) -> Known:
     """A stored finding state (shared: most hosts' findings read the same)."""
     return Known(severity=_SEVERITY[severity], title=title, since=instant(since))
+
+
+def _scope_of(series: ClickSeries) -> tuple[str, str]:
+    return series.scope.key, series.scope.label
 
 
 def _host_filter(hosts: Sequence[str]) -> tuple[str, tuple[str, ...]]:

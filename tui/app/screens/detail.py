@@ -126,6 +126,8 @@ def timeline_text(timeline: Timeline | None, problem: str, history: RowHistory |
         text.append(f"worst problem {history.change} in the last scan\n")
     elif history is not None and history.since is not None:
         text.append(f"worst problem standing for {age(history.since, history.as_of)}\n")
+    if timeline.click_line:
+        text.append(f"{timeline.click_line}\n", style="magenta")
     events: list[tuple[dt.datetime, Text]] = [
         (t.at, _transition_line(t)) for t in timeline.transitions if t.noteworthy
     ] + [

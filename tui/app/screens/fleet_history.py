@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 from checks.model import Severity
 from tui.app.session import Session
+from tui.fleet.clicks import FALL_SEARCH_DAYS, ClickRules, fall_line, rate_fall
 from tui.fleet.rows import FleetRow, RowHistory
 from tui.history.files import record_scan
 from tui.history.model import INVENTORY, ScanInfo, Timeline
@@ -104,13 +105,20 @@ class HistoryScreen(Screen[None]):
         path = self.session.history
         if path is None or not path.exists():
             return None
+        settings = self.session.inventory.settings
+        rules = ClickRules(recent_days=settings.click_recent_days, drop=settings.click_drop)
+        today = self.session.clock().astimezone(dt.UTC).date()
+        first = today - dt.timedelta(days=rules.baseline_days + FALL_SEARCH_DAYS)
         with HistoryStore.open(path, read_only=True) as store:
             timeline = store.timeline(INVENTORY, [row.host])
+            clicks = store.click_days(INVENTORY, [row.host], first, today)
         subject = subject_of(row)
+        series = clicks.get(subject)
         return dataclasses.replace(
             timeline,
             transitions=tuple(t for t in timeline.transitions if t.subject == subject),
             observations=tuple(o for o in timeline.observations if o.subject == subject),
+            click_line=fall_line(series, rate_fall(series, rules)) if series else "",
         )
 
     def on_history_read(self, message: HistoryRead) -> None:
