@@ -1,7 +1,8 @@
 """Four weeks of history for the demo fleet, written before its first real scan is recorded, so that
 the demo (and the README's screenshots) show since-when, what changed and the expiry forecast.
 
-Deterministic: each problem the first real scan finds began on a day derived from its host's name;
+Deterministic: each problem the first real scan finds began on a day derived from its host's name
+(a click-rate drop, and the signal's verdict, on the day the figures show it);
 the blocklist listings began today (so they show as new), and one healthy host had a problem that
 resolved a week ago. Before its start a problem's concern was ok. Each past scan carries the daily
 click figures the simulated ESPs report up to the day before it, so the history holds the days
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from checks.model import Severity
 from esp_clients.engagement import ClickSeries
+from tui.fleet.clicks import ClickRules, Verdict, summarize_clicks
 from tui.history.model import INVENTORY, PROBLEMS, ScanInfo, ScannedHost, SeenFinding, Subject
 from tui.history.store import HistoryStore
 
@@ -30,6 +32,8 @@ RESOLVED = SeenFinding(
     severity=Severity.WARN,
     title="the resolver still answers the old CNAME (TTL 3600 s left)",
 )
+CLICK_DROP = "esp.click_rate_drop"
+CLICKS_OK = SeenFinding(code="esp.clicks_ok", severity=Severity.OK, title="click rate as usual")
 _OK_CODE = {
     "dns": "dns.ok",
     "caa": "caa.ok",
@@ -73,7 +77,15 @@ def began(subject: Subject, code: str) -> int:
 
 def _as_of(host: ScannedHost, days_ago: int, day: dt.date) -> ScannedHost:
     findings: dict[str, SeenFinding] = {}
+    clicks = _until(host.clicks, day) if host.clicks else None
+    verdict = summarize_clicks(clicks, day, ClickRules()).verdict if clicks else None
     for finding in host.findings:
+        if finding.code == CLICK_DROP:  # its start follows from the figures, not from the name
+            if verdict is Verdict.DROP:
+                findings[finding.code] = finding
+            else:
+                findings[CLICKS_OK.code] = CLICKS_OK
+            continue
         if finding.severity in PROBLEMS and began(host.subject, finding.code) < days_ago:
             ok = _OK_CODE.get(finding.code.split(".", 1)[0])
             if ok is not None:
@@ -86,7 +98,8 @@ def _as_of(host: ScannedHost, days_ago: int, day: dt.date) -> ScannedHost:
     for name, value in host.observed.items():
         if name.startswith("blocklist.") and value == "listed" and days_ago >= 1:
             observed[name] = "clean"
-    clicks = _until(host.clicks, day) if host.clicks else None
+    if verdict is not None and "clicks" in observed:
+        observed["clicks"] = verdict.value
     return dataclasses.replace(
         host, findings=tuple(findings.values()), observed=observed, clicks=clicks
     )
