@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from esp_clients.engagement import ClickScope, ClickSeries, ClickTracking
 from tui.fleet.binomial import binomial_cdf
+from tui.inventory.model import Settings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,6 +54,15 @@ class ClickRules:
     def recent(self, today: dt.date) -> tuple[dt.date, ...]:
         """The recent window's days, oldest first (full days: today is left out)."""
         return _days_before(today, self.recent_days)
+
+    @classmethod
+    def of(cls, settings: Settings) -> ClickRules:
+        """The rules an inventory's [settings] ask for (`click_recent_days`, `click_drop`)."""
+        return cls(recent_days=settings.click_recent_days, drop=settings.click_drop)
+
+    def fall_search(self, today: dt.date) -> tuple[dt.date, dt.date]:
+        """The days `rate_fall` reads to find when a fall began: its search and a baseline."""
+        return today - dt.timedelta(days=self.baseline_days + FALL_SEARCH_DAYS), today
 
     def baseline(self, today: dt.date) -> tuple[dt.date, ...]:
         """The baseline's days, oldest first."""

@@ -60,10 +60,7 @@ class FleetScan:
         self._signals: dict[tuple[str, str], tuple[ClickSignal | None, tuple[str, ...]]] = {}
         """Each scope's signal and evidence, worked out for its first row (the rows of a scope
         share them; only the rows' own findings differ)."""
-        settings = inventory.settings
-        self.click_rules = click_rules or ClickRules(
-            recent_days=settings.click_recent_days, drop=settings.click_drop
-        )
+        self.click_rules = click_rules or ClickRules.of(inventory.settings)
         self.today = today or ctx.clock().astimezone(dt.UTC).date()
         """The scan's day (UTC): the click signal's windows end the day before."""
         self._scan: Scan | None = None

@@ -15,7 +15,7 @@ from textual.screen import Screen
 
 from checks.model import Severity
 from tui.app.session import Session
-from tui.fleet.clicks import FALL_SEARCH_DAYS, ClickRules, fall_line, rate_fall
+from tui.fleet.clicks import ClickRules, fall_line, rate_fall
 from tui.fleet.rows import FleetRow, RowHistory
 from tui.history.files import record_scan
 from tui.history.model import INVENTORY, ScanInfo, Timeline
@@ -105,10 +105,8 @@ class HistoryScreen(Screen[None]):
         path = self.session.history
         if path is None or not path.exists():
             return None
-        settings = self.session.inventory.settings
-        rules = ClickRules(recent_days=settings.click_recent_days, drop=settings.click_drop)
-        today = self.session.clock().astimezone(dt.UTC).date()
-        first = today - dt.timedelta(days=rules.baseline_days + FALL_SEARCH_DAYS)
+        rules = ClickRules.of(self.session.inventory.settings)
+        first, today = rules.fall_search(self.session.clock().astimezone(dt.UTC).date())
         with HistoryStore.open(path, read_only=True) as store:
             timeline = store.timeline(INVENTORY, [row.host])
             clicks = store.click_days(INVENTORY, [row.host], first, today)

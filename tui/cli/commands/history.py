@@ -25,7 +25,7 @@ from tui.cli.history_common import (
     scope_of,
     since_of,
 )
-from tui.fleet.clicks import FALL_SEARCH_DAYS, ClickRules, RateFall, fall_line, rate_fall
+from tui.fleet.clicks import ClickRules, RateFall, fall_line, rate_fall
 from tui.history.model import INVENTORY, Observation, Subject, Timeline, Transition
 from tui.history.store import HistoryStore
 from tui.report.document import JSON_VERSION, trackdeck_version, utc_text
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         hosts = [_host(word) for word in args.hosts]
         scope = scope_of(args)
         settings = history_settings(args)
-        rules = ClickRules(recent_days=settings.click_recent_days, drop=settings.click_drop)
+        rules = ClickRules.of(settings)
         with open_history(args) as store:
             timeline = store.timeline(scope, hosts, since)
             recorded = store.recorded_hosts(scope, hosts)
@@ -97,11 +97,10 @@ def _clicks(
 ) -> Clicks:
     """The asked hosts' click days since `since` (all kept without it), each with the day its rate
     fell, worked out over enough earlier days for the baseline."""
-    today = now.date()
     shown = since.date() if since else dt.date(1970, 1, 1)
-    back = dt.timedelta(days=rules.baseline_days + FALL_SEARCH_DAYS)
+    first, today = rules.fall_search(now.date())
     found: Clicks = {}
-    for subject, series in store.click_days(scope, hosts, min(shown, today - back), today).items():
+    for subject, series in store.click_days(scope, hosts, min(shown, first), today).items():
         days = tuple(entry for entry in series.days if entry.day >= shown)
         if days:
             window = dataclasses.replace(series, start=days[0].day, days=days)
