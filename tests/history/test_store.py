@@ -282,10 +282,11 @@ def test_a_full_disk_says_so_and_records_nothing(tmp_path: Path) -> None:
         assert store.timeline(INVENTORY).scans == 1, "the failed scan left nothing behind"
 
 
-def test_a_file_of_the_first_schema_is_migrated_keeping_its_history(tmp_path: Path) -> None:
-    path = tmp_path / "h.sqlite"
+def _old_file(path: Path, *, upto: int) -> sqlite3.Connection:
+    """A history file at schema `upto` holding one scan of one host with one finding (open: the
+    caller adds what its version held, then closes it)."""
     old = sqlite3.connect(path, isolation_level=None)
-    assert migrate(old, upto=1) == 0
+    assert migrate(old, upto=upto) == 0
     when = stamp(T0)
     old.execute(
         "INSERT INTO scans VALUES (1, 'inventory', 'scan', ?, ?, 1, 0, 0, 0, 0, 1, 'old', '')",
@@ -295,7 +296,12 @@ def test_a_file_of_the_first_schema_is_migrated_keeping_its_history(tmp_path: Pa
         "INSERT INTO subjects VALUES (1, 'inventory', 'acme-sg', 'links.acme.example', 'Acme', 1)"
     )
     old.execute("INSERT INTO findings VALUES (1, 'dns.ok', 'ok', 'fine', ?)", (when,))
-    old.close()
+    return old
+
+
+def test_a_file_of_the_first_schema_is_migrated_keeping_its_history(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    _old_file(path, upto=1).close()
     with HistoryStore.open(path) as store:
         recorded = store.record(
             info(T0 + dt.timedelta(days=1)), [host(A, OK, cname_target="x.net")]
@@ -473,17 +479,8 @@ def test_retention_forgets_old_click_days(tmp_path: Path) -> None:
 
 def test_a_file_of_the_second_schema_is_migrated_keeping_its_history(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite"
-    old = sqlite3.connect(path, isolation_level=None)
-    assert migrate(old, upto=2) == 0
+    old = _old_file(path, upto=2)
     when = stamp(T0)
-    old.execute(
-        "INSERT INTO scans VALUES (1, 'inventory', 'scan', ?, ?, 1, 0, 0, 0, 0, 1, 'old', '')",
-        (when, when),
-    )
-    old.execute(
-        "INSERT INTO subjects VALUES (1, 'inventory', 'acme-sg', 'links.acme.example', 'Acme', 1)"
-    )
-    old.execute("INSERT INTO findings VALUES (1, 'dns.ok', 'ok', 'fine', ?)", (when,))
     old.execute("INSERT INTO observed VALUES (1, 'clicks', 'steady', ?)", (when,))
     old.close()
     later = T0 + dt.timedelta(days=1)
