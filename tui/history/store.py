@@ -271,27 +271,47 @@ class HistoryStore:
             f"WHERE scope = ? AND click_scope IS NOT NULL AND host IN ({marks})"
         )
         found: dict[Subject, ClickSeries] = {}
+        read: dict[tuple[str, str], ClickSeries | None] = {}  # hosts of one scope share its days
         with _guarded(self.path, "read"):
             for account, host, key, label in self._db.execute(query, (scope, *hosts)).fetchall():
-                rows = self._db.execute(
-                    "SELECT day, delivered, unique_clicks FROM click_days WHERE scope = ? AND "
-                    "account = ? AND click_scope = ? AND day BETWEEN ? AND ? ORDER BY day",
-                    (scope, account, key, day_number(first), day_number(last)),
-                ).fetchall()
-                if not rows:
-                    continue
-                days = tuple(
-                    DailyClicks(day=day_of(day), delivered=int(sent), unique_clicks=int(clicked))
-                    for day, sent, clicked in rows
-                )
-                found[Subject(scope, account, host)] = ClickSeries(
-                    scope=ClickScope(key=key, label=label or key),
-                    start=days[0].day,
-                    end=days[-1].day,
-                    days=days,
-                    source="history",
-                )
+                if (account, key) not in read:
+                    read[account, key] = self._scope_days(
+                        scope, account, key, label=label, first=first, last=last
+                    )
+                series = read[account, key]
+                if series is not None:
+                    found[Subject(scope, account, host)] = series
         return found
+
+    def _scope_days(
+        self,
+        scope: str,
+        account: str,
+        key: str,
+        *,
+        label: str | None,
+        first: dt.date,
+        last: dt.date,
+    ) -> ClickSeries | None:
+        """One click scope's stored days from `first` to `last` (None: none stored)."""
+        rows = self._db.execute(
+            "SELECT day, delivered, unique_clicks FROM click_days WHERE scope = ? AND "
+            "account = ? AND click_scope = ? AND day BETWEEN ? AND ? ORDER BY day",
+            (scope, account, key, day_number(first), day_number(last)),
+        ).fetchall()
+        if not rows:
+            return None
+        days = tuple(
+            DailyClicks(day=day_of(day), delivered=int(sent), unique_clicks=int(clicked))
+            for day, sent, clicked in rows
+        )
+        return ClickSeries(
+            scope=ClickScope(key=key, label=label or key),
+            start=days[0].day,
+            end=days[-1].day,
+            days=days,
+            source="history",
+        )
 
     # -- writing ---------------------------------------------------------------------------
 
